@@ -1,0 +1,550 @@
+//! The host-function interface: how the ABI layers (WASI, Xila bindings) give guests
+//! functions to import, without touching WAMR.
+//!
+//! A [`Linker`] maps `(module, name)` to typed Rust callbacks. Each callback receives a
+//! [`HostContext`] — the caller's guest memory as a `vm-sandbox` view and the instance's
+//! [`InstanceData`] — and returns a value, or a [`HostTrap`] that traps the guest or asks it
+//! to exit. Nothing of WAMR appears in this interface.
+//!
+//! WAMR resolves imports through one process-wide table of native symbols. This module
+//! registers each distinct `(module, name, type)` there once, with a shared trampoline that
+//! dispatches to the callback of the *calling instance's* linker, so different instances can
+//! link the same name to different callbacks.
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::ffi::CString;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::any::{Any, TypeId};
+use core::ffi::c_void;
+
+use vm_sandbox::GuestMemory;
+use wamrx_sys as sys;
+
+use crate::error::DefineError;
+use crate::instance::{InstanceState, PendingStop};
+use crate::runtime::Runtime;
+use crate::trap::HostError;
+use crate::value::{FunctionType, ValueType};
+
+/// A Rust type that maps to one WebAssembly value type.
+pub trait WasmType: Copy + Send + 'static {
+    /// The WebAssembly type.
+    const TYPE: ValueType;
+    /// Reads the value from WAMR's 64-bit argument slot.
+    fn from_slot(slot: u64) -> Self;
+    /// Writes the value into WAMR's 64-bit result slot.
+    fn to_slot(self) -> u64;
+}
+
+/// Splits a slot into its first four bytes in memory order, where WAMR stores 32-bit values.
+fn low_word(slot: u64) -> [u8; 4] {
+    let bytes = slot.to_ne_bytes();
+    [bytes[0], bytes[1], bytes[2], bytes[3]]
+}
+
+fn slot_from_word(word: [u8; 4]) -> u64 {
+    u64::from_ne_bytes([word[0], word[1], word[2], word[3], 0, 0, 0, 0])
+}
+
+macro_rules! wasm_type {
+    ($($rust:ty => $wasm:ident, $from:expr, $to:expr;)*) => {$(
+        impl WasmType for $rust {
+            const TYPE: ValueType = ValueType::$wasm;
+            fn from_slot(slot: u64) -> Self {
+                $from(slot)
+            }
+            fn to_slot(self) -> u64 {
+                $to(self)
+            }
+        }
+    )*};
+}
+
+wasm_type! {
+    i32 => I32, |slot| i32::from_ne_bytes(low_word(slot)), |value: i32| slot_from_word(value.to_ne_bytes());
+    u32 => I32, |slot| u32::from_ne_bytes(low_word(slot)), |value: u32| slot_from_word(value.to_ne_bytes());
+    i64 => I64, |slot: u64| slot as i64, |value: i64| value as u64;
+    u64 => I64, |slot| slot, |value| value;
+    f32 => F32, |slot| f32::from_ne_bytes(low_word(slot)), |value: f32| slot_from_word(value.to_ne_bytes());
+    f64 => F64, f64::from_bits, f64::to_bits;
+}
+
+/// The parameter list of a host function: `()` or a tuple of [`WasmType`]s.
+pub trait WasmParams: Sized + 'static {
+    /// The parameter types, in order.
+    fn types() -> Vec<ValueType>;
+    /// Decodes the parameters from WAMR's argument slots (one per parameter).
+    fn decode(slots: &[u64]) -> Self;
+}
+
+macro_rules! wasm_params {
+    ($(($($name:ident $index:tt),*))*) => {$(
+        impl<$($name: WasmType),*> WasmParams for ($($name,)*) {
+            fn types() -> Vec<ValueType> {
+                alloc::vec![$($name::TYPE),*]
+            }
+            #[allow(unused_variables)]
+            fn decode(slots: &[u64]) -> Self {
+                // Slot counts are fixed by the registered signature; a missing slot would be
+                // a WAMR bug, and reads as zero rather than panicking across FFI.
+                ($($name::from_slot(slots.get($index).copied().unwrap_or(0)),)*)
+            }
+        }
+    )*};
+}
+
+wasm_params! {
+    ()
+    (A 0)
+    (A 0, B 1)
+    (A 0, B 1, C 2)
+    (A 0, B 1, C 2, D 3)
+    (A 0, B 1, C 2, D 3, E 4)
+    (A 0, B 1, C 2, D 3, E 4, F 5)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9)
+}
+
+/// The result of a host function: `()` or one [`WasmType`] (WAMR native functions return at
+/// most one value).
+pub trait WasmResults: Sized + 'static {
+    /// The result types (empty or one).
+    fn types() -> Vec<ValueType>;
+    /// Encodes the result into WAMR's result slot.
+    fn encode(self, slot: &mut u64);
+}
+
+impl WasmResults for () {
+    fn types() -> Vec<ValueType> {
+        Vec::new()
+    }
+    fn encode(self, _slot: &mut u64) {}
+}
+
+macro_rules! wasm_result {
+    ($($rust:ty)*) => {$(
+        impl WasmResults for $rust {
+            fn types() -> Vec<ValueType> {
+                alloc::vec![<$rust as WasmType>::TYPE]
+            }
+            fn encode(self, slot: &mut u64) {
+                *slot = self.to_slot();
+            }
+        }
+    )*};
+}
+
+wasm_result!(i32 u32 i64 u64 f32 f64);
+
+/// How a host function ends the guest's call instead of returning.
+#[derive(Debug)]
+pub enum HostTrap {
+    /// Trap the guest with this error; the call fails with [`crate::Trap::Host`].
+    Error(HostError),
+    /// The guest asked to exit with this code (e.g. WASI `proc_exit`); the call fails with
+    /// [`crate::CallError::Exited`].
+    Exit(u32),
+}
+
+impl HostTrap {
+    /// A trap carrying `error`.
+    pub fn error(error: impl core::error::Error + Send + Sync + 'static) -> Self {
+        Self::Error(Box::new(error))
+    }
+
+    /// An exit request with `code`.
+    pub fn exit(code: u32) -> Self {
+        Self::Exit(code)
+    }
+}
+
+impl<E: core::error::Error + Send + Sync + 'static> From<E> for HostTrap {
+    fn from(error: E) -> Self {
+        Self::error(error)
+    }
+}
+
+/// The instance has no linear memory to give to a host function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the instance has no linear memory")]
+pub struct NoMemory;
+
+/// Per-instance state of the host layers, one value per type (a type map).
+///
+/// Each ABI layer stores its own state type (the WASI layer its fd table, the bindings their
+/// handle tables) and finds it again in its host functions, without knowing the others.
+#[derive(Default)]
+pub struct InstanceData {
+    entries: Vec<(TypeId, Box<dyn Any + Send>)>,
+}
+
+impl core::fmt::Debug for InstanceData {
+    fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        formatter
+            .debug_struct("InstanceData")
+            .field("entries", &self.entries.len())
+            .finish()
+    }
+}
+
+impl InstanceData {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stores `value`, returning the previous value of the same type.
+    pub fn insert<T: Any + Send>(&mut self, value: T) -> Option<T> {
+        let previous = self.remove::<T>();
+        self.entries.push((TypeId::of::<T>(), Box::new(value)));
+        previous
+    }
+
+    /// The value of type `T`, if stored.
+    pub fn get<T: Any + Send>(&self) -> Option<&T> {
+        self.entries
+            .iter()
+            .find(|(id, _)| *id == TypeId::of::<T>())
+            .and_then(|(_, value)| value.downcast_ref())
+    }
+
+    /// The value of type `T`, mutably.
+    pub fn get_mut<T: Any + Send>(&mut self) -> Option<&mut T> {
+        self.entries
+            .iter_mut()
+            .find(|(id, _)| *id == TypeId::of::<T>())
+            .and_then(|(_, value)| value.downcast_mut())
+    }
+
+    /// Removes and returns the value of type `T`.
+    pub fn remove<T: Any + Send>(&mut self) -> Option<T> {
+        let position = self.entries.iter().position(|(id, _)| *id == TypeId::of::<T>())?;
+        let (_, value) = self.entries.swap_remove(position);
+        value.downcast().ok().map(|value| *value)
+    }
+}
+
+/// What a host function sees of its caller.
+pub struct HostContext<'a> {
+    module_inst: sys::wasm_module_inst_t,
+    data: &'a mut InstanceData,
+}
+
+impl HostContext<'_> {
+    /// The caller's linear memory, the only way to read or write guest data.
+    pub fn memory(&mut self) -> Result<GuestMemory<'_>, NoMemory> {
+        // SAFETY: the context exists only during a host call on the instance's own thread.
+        unsafe { guest_memory(self.module_inst) }
+    }
+
+    /// The instance's data of type `T`.
+    pub fn data<T: Any + Send>(&mut self) -> Option<&mut T> {
+        self.data.get_mut()
+    }
+
+    /// The caller's memory and its data of type `T` at once (both are usually needed together,
+    /// e.g. to copy from guest buffers into a file the data owns).
+    pub fn memory_and_data<T: Any + Send>(
+        &mut self,
+    ) -> (Result<GuestMemory<'_>, NoMemory>, Option<&mut T>) {
+        // SAFETY: as in `memory`; the memory lives in WAMR, not in `data`, so the two borrows
+        // are disjoint.
+        let memory = unsafe { guest_memory(self.module_inst) };
+        (memory, self.data.get_mut())
+    }
+}
+
+/// Builds the sandbox view of an instance's default memory.
+///
+/// # Safety
+/// The guest must not run, grow its memory or be destroyed while the view lives, and no other
+/// view of the same memory may exist; callers tie the view to a `&mut` borrow that ensures it.
+pub(crate) unsafe fn guest_memory<'a>(
+    module_inst: sys::wasm_module_inst_t,
+) -> Result<GuestMemory<'a>, NoMemory> {
+    // SAFETY: `module_inst` is a live instance (caller).
+    let memory = unsafe { sys::wasm_runtime_get_default_memory(module_inst) };
+    if memory.is_null() {
+        return Err(NoMemory);
+    }
+    // SAFETY: `memory` is the live default memory of the instance.
+    let (base, pages, page_size) = unsafe {
+        (
+            sys::wasm_memory_get_base_address(memory).cast::<u8>(),
+            sys::wasm_memory_get_cur_page_count(memory),
+            sys::wasm_memory_get_bytes_per_page(memory),
+        )
+    };
+    let length = pages
+        .checked_mul(page_size)
+        .and_then(|length| usize::try_from(length).ok())
+        .ok_or(NoMemory)?;
+    if base.is_null() || length == 0 {
+        return Ok(GuestMemory::new(&mut []));
+    }
+    // SAFETY: WAMR keeps `length` bytes at `base` for the memory's current size; the caller
+    // guarantees nothing else accesses or resizes them while the view lives. Shared memory is
+    // disabled in our WAMR build, so no other thread can write them.
+    Ok(GuestMemory::new(unsafe { core::slice::from_raw_parts_mut(base, length) }))
+}
+
+type Callback = dyn Fn(&mut HostContext<'_>, &mut [u64]) -> Result<(), HostTrap> + Send + Sync;
+
+/// A host function as stored in a linker.
+pub(crate) struct HostFunction {
+    pub(crate) module: Box<str>,
+    pub(crate) name: Box<str>,
+    pub(crate) ty: FunctionType,
+    callback: Box<Callback>,
+}
+
+/// A set of host functions that instances can import.
+///
+/// Cloning is cheap; instances keep the linker they were created with.
+#[derive(Clone)]
+pub struct Linker {
+    /// Indexed by the process-wide registration id of `(module, name)`.
+    by_id: Vec<Option<Arc<HostFunction>>>,
+    by_name: BTreeMap<(String, String), u32>,
+}
+
+impl core::fmt::Debug for Linker {
+    fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        formatter
+            .debug_list()
+            .entries(self.by_name.keys().map(|(module, name)| alloc::format!("{module}.{name}")))
+            .finish()
+    }
+}
+
+impl Linker {
+    /// An empty linker. Defining functions registers their names with WAMR, so the runtime
+    /// must be running.
+    pub fn new(_runtime: &Runtime) -> Self {
+        Self {
+            by_id: Vec::new(),
+            by_name: BTreeMap::new(),
+        }
+    }
+
+    /// Defines `module.name` as a host function with the signature of `callback`.
+    ///
+    /// ```ignore
+    /// linker.define("env", "add", |_context, (a, b): (i32, i32)| Ok(a.wrapping_add(b)))?;
+    /// ```
+    pub fn define<P, R, F>(&mut self, module: &str, name: &str, callback: F) -> Result<&mut Self, DefineError>
+    where
+        P: WasmParams,
+        R: WasmResults,
+        F: Fn(&mut HostContext<'_>, P) -> Result<R, HostTrap> + Send + Sync + 'static,
+    {
+        let ty = FunctionType::new(P::types(), R::types());
+        let parameter_count = ty.params().len();
+        let erased = move |context: &mut HostContext<'_>, slots: &mut [u64]| {
+            let params = P::decode(slots.get(..parameter_count).unwrap_or(&[]));
+            let result = callback(context, params)?;
+            if let Some(slot) = slots.first_mut() {
+                result.encode(slot);
+            }
+            Ok(())
+        };
+        if self.by_name.contains_key(&(String::from(module), String::from(name))) {
+            return Err(DefineError::Duplicate {
+                module: String::from(module),
+                name: String::from(name),
+            });
+        }
+        let id = registry::register(module, name, &ty)?;
+        let index = id as usize;
+        if self.by_id.len() <= index {
+            self.by_id.resize(index + 1, None);
+        }
+        self.by_id[index] = Some(Arc::new(HostFunction {
+            module: module.into(),
+            name: name.into(),
+            ty,
+            callback: Box::new(erased),
+        }));
+        self.by_name.insert((String::from(module), String::from(name)), id);
+        Ok(self)
+    }
+
+    /// The function defined as `module.name`, if any.
+    pub(crate) fn lookup(&self, module: &str, name: &str) -> Option<&HostFunction> {
+        let id = self.by_name.get(&(String::from(module), String::from(name)))?;
+        self.function(*id)
+    }
+
+    fn function(&self, id: u32) -> Option<&HostFunction> {
+        self.by_id.get(id as usize)?.as_deref()
+    }
+
+    /// Whether `module.name` is defined.
+    pub fn contains(&self, module: &str, name: &str) -> bool {
+        self.lookup(module, name).is_some()
+    }
+}
+
+/// Called by WAMR for every host-function import; dispatches to the calling instance's linker.
+///
+/// # Safety
+/// Called by WAMR only, with the exec env of a running call and an argument buffer holding
+/// one 64-bit slot per parameter and at least one slot for the result.
+unsafe extern "C" fn trampoline(exec_env: sys::wasm_exec_env_t, slots: *mut u64) {
+    // SAFETY: WAMR passes the live exec env of the current call.
+    let (module_inst, id) = unsafe {
+        (
+            sys::wasm_runtime_get_module_inst(exec_env),
+            sys::wasm_runtime_get_function_attachment(exec_env) as usize as u32,
+        )
+    };
+    // SAFETY: every instance this crate creates carries a pointer to its boxed
+    // `InstanceState` as custom data, valid until the instance is destroyed, and this thread
+    // is the only one running it.
+    let state = unsafe { sys::wasm_runtime_get_custom_data(module_inst).cast::<InstanceState>().as_mut() };
+    let Some(state) = state else {
+        // SAFETY: live instance; the message is a NUL-terminated literal.
+        unsafe { sys::wasm_runtime_set_exception(module_inst, c"host function called outside vm-core".as_ptr()) };
+        return;
+    };
+    let Some(function) = state.linker.function(id) else {
+        // The import resolved to a name another linker defined; instantiation checks the
+        // instance's own linker, so this means an instance was created behind our back.
+        // SAFETY: as above.
+        unsafe { sys::wasm_runtime_set_exception(module_inst, c"host function missing from linker".as_ptr()) };
+        return;
+    };
+    let slot_count = function.ty.params().len().max(1);
+    // SAFETY: WAMR's buffer holds one slot per parameter and at least 16 slots when there
+    // are fewer than 16 parameters, so `max(params, 1)` slots are valid and exclusively ours.
+    let slots = unsafe { core::slice::from_raw_parts_mut(slots, slot_count) };
+    let mut context = HostContext {
+        module_inst,
+        data: &mut state.data,
+    };
+    let outcome = run_guarded(|| (function.callback)(&mut context, slots));
+    let pending = match outcome {
+        Ok(Ok(())) => return,
+        Ok(Err(HostTrap::Exit(code))) => PendingStop::Exit(code),
+        Ok(Err(HostTrap::Error(error))) => PendingStop::Trap {
+            module: function.module.clone(),
+            name: function.name.clone(),
+            error,
+        },
+        Err(()) => PendingStop::Panicked {
+            module: function.module.clone(),
+            name: function.name.clone(),
+        },
+    };
+    state.pending = Some(pending);
+    // The message only unwinds the interpreter; `Instance::call` reports `pending` instead.
+    // SAFETY: live instance; NUL-terminated literal.
+    unsafe { sys::wasm_runtime_set_exception(module_inst, c"host function stopped the guest".as_ptr()) };
+}
+
+/// Runs a host callback so that a panic cannot unwind into WAMR's C frames.
+#[cfg(feature = "std")]
+fn run_guarded<T>(callback: impl FnOnce() -> T) -> Result<T, ()> {
+    extern crate std;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(callback)).map_err(|_| ())
+}
+
+/// Without `std` a panic cannot be caught; unwinding out of an `extern "C"` function aborts,
+/// which is the kernel's panic policy anyway.
+#[cfg(not(feature = "std"))]
+fn run_guarded<T>(callback: impl FnOnce() -> T) -> Result<T, ()> {
+    Ok(callback())
+}
+
+/// The process-wide registration of host-function names with WAMR.
+pub(crate) mod registry {
+    use super::*;
+
+    struct Registered {
+        module: String,
+        name: String,
+        ty: FunctionType,
+    }
+
+    /// Guards both our list and WAMR's native-symbol table, which WAMR does not lock itself:
+    /// registration and import resolution must not interleave.
+    static REGISTRY: spin::Mutex<Vec<Registered>> = spin::Mutex::new(Vec::new());
+
+    /// Returns the id of `module.name`, registering it with WAMR on first use.
+    pub(crate) fn register(module: &str, name: &str, ty: &FunctionType) -> Result<u32, DefineError> {
+        let mut registry = REGISTRY.lock();
+        if let Some((id, existing)) = registry
+            .iter()
+            .enumerate()
+            .find(|(_, entry)| entry.module == module && entry.name == name)
+        {
+            return if existing.ty == *ty {
+                Ok(id as u32)
+            } else {
+                Err(DefineError::SignatureConflict {
+                    module: String::from(module),
+                    name: String::from(name),
+                    existing: existing.ty.clone(),
+                    requested: ty.clone(),
+                })
+            };
+        }
+        let invalid = || DefineError::InvalidName {
+            module: String::from(module),
+            name: String::from(name),
+        };
+        let module_c = CString::new(module).map_err(|_| invalid())?;
+        let name_c = CString::new(name).map_err(|_| invalid())?;
+        let id = u32::try_from(registry.len()).map_err(|_| DefineError::RegistrationFailed {
+            module: String::from(module),
+            name: String::from(name),
+        })?;
+        // WAMR keeps pointers to the symbol array and its strings forever, so they are leaked
+        // on purpose: one small allocation per distinct host-function name in the process.
+        let symbol = Box::leak(Box::new([sys::NativeSymbol {
+            symbol: name_c.into_raw(),
+            func_ptr: trampoline as *mut c_void,
+            signature: signature(ty).into_raw(),
+            attachment: id as usize as *mut c_void,
+        }]));
+        // SAFETY: the module name, symbol array and strings are leaked and so outlive WAMR;
+        // the registry lock serialises WAMR's unsynchronised symbol table.
+        let registered = unsafe {
+            sys::wasm_runtime_register_natives_raw(module_c.into_raw(), symbol.as_mut_ptr(), 1)
+        };
+        if !registered {
+            return Err(DefineError::RegistrationFailed {
+                module: String::from(module),
+                name: String::from(name),
+            });
+        }
+        registry.push(Registered {
+            module: String::from(module),
+            name: String::from(name),
+            ty: ty.clone(),
+        });
+        Ok(id)
+    }
+
+    /// Runs `resolve` while no registration can modify WAMR's symbol table.
+    pub(crate) fn while_locked<T>(resolve: impl FnOnce() -> T) -> T {
+        let _guard = REGISTRY.lock();
+        resolve()
+    }
+
+    /// WAMR's signature string for raw natives, e.g. `(iI)f`.
+    fn signature(ty: &FunctionType) -> CString {
+        let mut text = Vec::with_capacity(ty.params().len() + 3);
+        text.push(b'(');
+        text.extend(ty.params().iter().map(|param| param.signature_char()));
+        text.push(b')');
+        text.extend(ty.results().iter().map(|result| result.signature_char()));
+        // The characters come from a fixed ASCII set without NUL.
+        CString::new(text).unwrap_or_default()
+    }
+}
