@@ -39,8 +39,16 @@ fn runtime() -> &'static Runtime {
 }
 
 fn instance(wat: &str, linker: &Linker) -> Instance {
-    let module = Module::from_bytes(runtime(), wat::parse_str(wat).expect("valid WAT")).expect("loads");
-    Instance::new(runtime(), &module, linker, Limits::default(), InstanceData::new()).expect("instantiates")
+    let module =
+        Module::from_bytes(runtime(), wat::parse_str(wat).expect("valid WAT")).expect("loads");
+    Instance::new(
+        runtime(),
+        &module,
+        linker,
+        Limits::default(),
+        InstanceData::new(),
+    )
+    .expect("instantiates")
 }
 
 fn load_instantiate(criterion: &mut Criterion) {
@@ -49,7 +57,16 @@ fn load_instantiate(criterion: &mut Criterion) {
     criterion.bench_function("load_instantiate/small_module", |bench| {
         bench.iter(|| {
             let module = Module::from_bytes(runtime(), bytes.clone()).expect("loads");
-            black_box(Instance::new(runtime(), &module, &linker, Limits::default(), InstanceData::new()).expect("instantiates"));
+            black_box(
+                Instance::new(
+                    runtime(),
+                    &module,
+                    &linker,
+                    Limits::default(),
+                    InstanceData::new(),
+                )
+                .expect("instantiates"),
+            );
         });
     });
 }
@@ -57,12 +74,16 @@ fn load_instantiate(criterion: &mut Criterion) {
 fn host_call(criterion: &mut Criterion) {
     let mut linker = Linker::new(runtime());
     linker
-        .define("bench", "nop", |_context, (value,): (i32,)| Ok(value.wrapping_add(1)))
+        .define("bench", "nop", |_context, (value,): (i32,)| {
+            Ok(value.wrapping_add(1))
+        })
         .expect("defines");
     let mut instance = instance(HOST_CALLER, &linker);
     criterion.bench_function("host_call/empty_round_trip", |bench| {
         bench.iter(|| {
-            let result = instance.call("calls", &[Value::I32(HOST_CALLS)]).expect("runs");
+            let result = instance
+                .call("calls", &[Value::I32(HOST_CALLS)])
+                .expect("runs");
             assert_eq!(result, [Value::I32(HOST_CALLS)]);
         });
     });
@@ -71,7 +92,13 @@ fn host_call(criterion: &mut Criterion) {
 fn guest_loop(criterion: &mut Criterion) {
     let mut instance = instance(GUEST_LOOP, &Linker::new(runtime()));
     criterion.bench_function("guest_loop/iteration", |bench| {
-        bench.iter(|| black_box(instance.call("spin", &[Value::I32(LOOP_ITERATIONS)]).expect("runs")));
+        bench.iter(|| {
+            black_box(
+                instance
+                    .call("spin", &[Value::I32(LOOP_ITERATIONS)])
+                    .expect("runs"),
+            )
+        });
     });
 }
 

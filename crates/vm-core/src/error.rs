@@ -137,9 +137,9 @@ pub enum InstantiationError {
         /// Import field name.
         name: String,
         /// The type the module declares.
-        expected: FunctionType,
+        expected: Box<FunctionType>,
         /// The type the host function has.
-        found: FunctionType,
+        found: Box<FunctionType>,
     },
     /// The module imports a table, memory or global, which the host cannot provide.
     #[error("import {module}.{name} is a {kind}; only function imports can be provided")]
@@ -304,9 +304,9 @@ pub enum DefineError {
         /// Import name.
         name: String,
         /// Type registered first.
-        existing: FunctionType,
+        existing: Box<FunctionType>,
         /// Type asked for now.
-        requested: FunctionType,
+        requested: Box<FunctionType>,
     },
     /// Names must not contain NUL bytes (they become C strings).
     #[error("host function names must not contain NUL: {module:?}.{name:?}")]
@@ -333,14 +333,38 @@ mod tests {
     #[test]
     fn loader_messages_are_classified() {
         let cases = [
-            ("WASM module load failed: magic header not detected", LoadErrorKind::BadMagic),
-            ("WASM module load failed: unknown binary version", LoadErrorKind::BadVersion),
-            ("WASM module load failed: unexpected end", LoadErrorKind::Malformed),
-            ("WASM module load failed: invalid section id", LoadErrorKind::Malformed),
-            ("WASM module load failed: type mismatch: expect i32 but got i64", LoadErrorKind::Invalid),
-            ("WASM module load failed: unknown function", LoadErrorKind::Invalid),
-            ("WASM module load failed: allocate memory failed", LoadErrorKind::OutOfMemory),
-            ("WASM module load failed: v128 value type requires simd feature", LoadErrorKind::Unsupported),
+            (
+                "WASM module load failed: magic header not detected",
+                LoadErrorKind::BadMagic,
+            ),
+            (
+                "WASM module load failed: unknown binary version",
+                LoadErrorKind::BadVersion,
+            ),
+            (
+                "WASM module load failed: unexpected end",
+                LoadErrorKind::Malformed,
+            ),
+            (
+                "WASM module load failed: invalid section id",
+                LoadErrorKind::Malformed,
+            ),
+            (
+                "WASM module load failed: type mismatch: expect i32 but got i64",
+                LoadErrorKind::Invalid,
+            ),
+            (
+                "WASM module load failed: unknown function",
+                LoadErrorKind::Invalid,
+            ),
+            (
+                "WASM module load failed: allocate memory failed",
+                LoadErrorKind::OutOfMemory,
+            ),
+            (
+                "WASM module load failed: v128 value type requires simd feature",
+                LoadErrorKind::Unsupported,
+            ),
         ];
         for (message, kind) in cases {
             let error = LoadError::from_wamr_message(message);

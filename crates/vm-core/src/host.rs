@@ -86,7 +86,7 @@ macro_rules! wasm_params {
             fn types() -> Vec<ValueType> {
                 alloc::vec![$($name::TYPE),*]
             }
-            #[allow(unused_variables)]
+            #[allow(unused_variables, clippy::unused_unit)]
             fn decode(slots: &[u64]) -> Self {
                 // Slot counts are fixed by the registered signature; a missing slot would be
                 // a WAMR bug, and reads as zero rather than panicking across FFI.
@@ -223,7 +223,10 @@ impl InstanceData {
 
     /// Removes and returns the value of type `T`.
     pub fn remove<T: Any + Send>(&mut self) -> Option<T> {
-        let position = self.entries.iter().position(|(id, _)| *id == TypeId::of::<T>())?;
+        let position = self
+            .entries
+            .iter()
+            .position(|(id, _)| *id == TypeId::of::<T>())?;
         let (_, value) = self.entries.swap_remove(position);
         value.downcast().ok().map(|value| *value)
     }
@@ -290,7 +293,9 @@ pub(crate) unsafe fn guest_memory<'a>(
     // SAFETY: WAMR keeps `length` bytes at `base` for the memory's current size; the caller
     // guarantees nothing else accesses or resizes them while the view lives. Shared memory is
     // disabled in our WAMR build, so no other thread can write them.
-    Ok(GuestMemory::new(unsafe { core::slice::from_raw_parts_mut(base, length) }))
+    Ok(GuestMemory::new(unsafe {
+        core::slice::from_raw_parts_mut(base, length)
+    }))
 }
 
 type Callback = dyn Fn(&mut HostContext<'_>, &mut [u64]) -> Result<(), HostTrap> + Send + Sync;
@@ -317,7 +322,11 @@ impl core::fmt::Debug for Linker {
     fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         formatter
             .debug_list()
-            .entries(self.by_name.keys().map(|(module, name)| alloc::format!("{module}.{name}")))
+            .entries(
+                self.by_name
+                    .keys()
+                    .map(|(module, name)| alloc::format!("{module}.{name}")),
+            )
             .finish()
     }
 }
@@ -337,7 +346,12 @@ impl Linker {
     /// ```ignore
     /// linker.define("env", "add", |_context, (a, b): (i32, i32)| Ok(a.wrapping_add(b)))?;
     /// ```
-    pub fn define<P, R, F>(&mut self, module: &str, name: &str, callback: F) -> Result<&mut Self, DefineError>
+    pub fn define<P, R, F>(
+        &mut self,
+        module: &str,
+        name: &str,
+        callback: F,
+    ) -> Result<&mut Self, DefineError>
     where
         P: WasmParams,
         R: WasmResults,
@@ -353,7 +367,10 @@ impl Linker {
             }
             Ok(())
         };
-        if self.by_name.contains_key(&(String::from(module), String::from(name))) {
+        if self
+            .by_name
+            .contains_key(&(String::from(module), String::from(name)))
+        {
             return Err(DefineError::Duplicate {
                 module: String::from(module),
                 name: String::from(name),
@@ -370,13 +387,16 @@ impl Linker {
             ty,
             callback: Box::new(erased),
         }));
-        self.by_name.insert((String::from(module), String::from(name)), id);
+        self.by_name
+            .insert((String::from(module), String::from(name)), id);
         Ok(self)
     }
 
     /// The function defined as `module.name`, if any.
     pub(crate) fn lookup(&self, module: &str, name: &str) -> Option<&HostFunction> {
-        let id = self.by_name.get(&(String::from(module), String::from(name)))?;
+        let id = self
+            .by_name
+            .get(&(String::from(module), String::from(name)))?;
         self.function(*id)
     }
 
@@ -406,17 +426,31 @@ unsafe extern "C" fn trampoline(exec_env: sys::wasm_exec_env_t, slots: *mut u64)
     // SAFETY: every instance this crate creates carries a pointer to its boxed
     // `InstanceState` as custom data, valid until the instance is destroyed, and this thread
     // is the only one running it.
-    let state = unsafe { sys::wasm_runtime_get_custom_data(module_inst).cast::<InstanceState>().as_mut() };
+    let state = unsafe {
+        sys::wasm_runtime_get_custom_data(module_inst)
+            .cast::<InstanceState>()
+            .as_mut()
+    };
     let Some(state) = state else {
         // SAFETY: live instance; the message is a NUL-terminated literal.
-        unsafe { sys::wasm_runtime_set_exception(module_inst, c"host function called outside vm-core".as_ptr()) };
+        unsafe {
+            sys::wasm_runtime_set_exception(
+                module_inst,
+                c"host function called outside vm-core".as_ptr(),
+            )
+        };
         return;
     };
     let Some(function) = state.linker.function(id) else {
         // The import resolved to a name another linker defined; instantiation checks the
         // instance's own linker, so this means an instance was created behind our back.
         // SAFETY: as above.
-        unsafe { sys::wasm_runtime_set_exception(module_inst, c"host function missing from linker".as_ptr()) };
+        unsafe {
+            sys::wasm_runtime_set_exception(
+                module_inst,
+                c"host function missing from linker".as_ptr(),
+            )
+        };
         return;
     };
     let slot_count = function.ty.params().len().max(1);
@@ -444,7 +478,9 @@ unsafe extern "C" fn trampoline(exec_env: sys::wasm_exec_env_t, slots: *mut u64)
     state.pending = Some(pending);
     // The message only unwinds the interpreter; `Instance::call` reports `pending` instead.
     // SAFETY: live instance; NUL-terminated literal.
-    unsafe { sys::wasm_runtime_set_exception(module_inst, c"host function stopped the guest".as_ptr()) };
+    unsafe {
+        sys::wasm_runtime_set_exception(module_inst, c"host function stopped the guest".as_ptr())
+    };
 }
 
 /// Runs a host callback so that a panic cannot unwind into WAMR's C frames.
@@ -476,7 +512,11 @@ pub(crate) mod registry {
     static REGISTRY: spin::Mutex<Vec<Registered>> = spin::Mutex::new(Vec::new());
 
     /// Returns the id of `module.name`, registering it with WAMR on first use.
-    pub(crate) fn register(module: &str, name: &str, ty: &FunctionType) -> Result<u32, DefineError> {
+    pub(crate) fn register(
+        module: &str,
+        name: &str,
+        ty: &FunctionType,
+    ) -> Result<u32, DefineError> {
         let mut registry = REGISTRY.lock();
         if let Some((id, existing)) = registry
             .iter()
@@ -489,8 +529,8 @@ pub(crate) mod registry {
                 Err(DefineError::SignatureConflict {
                     module: String::from(module),
                     name: String::from(name),
-                    existing: existing.ty.clone(),
-                    requested: ty.clone(),
+                    existing: Box::new(existing.ty.clone()),
+                    requested: Box::new(ty.clone()),
                 })
             };
         }

@@ -287,8 +287,10 @@ impl Instance {
         // SAFETY: `function` belongs to this live instance; the buffers have the counts WAMR
         // reports.
         let (params, results) = unsafe {
-            let mut params = alloc::vec![0u8; sys::wasm_func_get_param_count(function, self.raw) as usize];
-            let mut results = alloc::vec![0u8; sys::wasm_func_get_result_count(function, self.raw) as usize];
+            let mut params =
+                alloc::vec![0u8; sys::wasm_func_get_param_count(function, self.raw) as usize];
+            let mut results =
+                alloc::vec![0u8; sys::wasm_func_get_result_count(function, self.raw) as usize];
             sys::wasm_func_get_param_types(function, self.raw, params.as_mut_ptr());
             sys::wasm_func_get_result_types(function, self.raw, results.as_mut_ptr());
             (params, results)
@@ -303,25 +305,33 @@ impl Instance {
                     value_type,
                 })
         };
-        Ok((function, FunctionType::new(convert(params)?, convert(results)?)))
+        Ok((
+            function,
+            FunctionType::new(convert(params)?, convert(results)?),
+        ))
     }
 
     /// Calls the exported function `name` with `args`, checked against its signature.
     pub fn call(&mut self, name: &str, args: &[Value]) -> Result<Vec<Value>, CallError> {
         if self.is_unusable() {
-            return Err(if self.stop.requested.load(Ordering::SeqCst) && !self.unusable {
-                self.unusable = true;
-                CallError::Trap(Trap::Terminated)
-            } else {
-                CallError::InstanceUnusable
-            });
+            return Err(
+                if self.stop.requested.load(Ordering::SeqCst) && !self.unusable {
+                    self.unusable = true;
+                    CallError::Trap(Trap::Terminated)
+                } else {
+                    CallError::InstanceUnusable
+                },
+            );
         }
         let (function, ty) = self.lookup(name)?;
         check_arguments(name, &ty, args)?;
         let mut wasm_args: Vec<sys::wasm_val_t> = args.iter().map(to_wamr).collect();
         let mut wasm_results = alloc::vec![sys::wasm_val_t::default(); ty.results().len()];
         ensure_thread_env();
-        let budget = self.limits.instruction_budget.map_or(-1, |budget| budget as i32);
+        let budget = self
+            .limits
+            .instruction_budget
+            .map_or(-1, |budget| budget as i32);
         // SAFETY: live exec env and function of this instance; the argument and result buffers
         // match the checked signature; `&mut self` guarantees no concurrent call.
         let finished = unsafe {
@@ -354,14 +364,17 @@ impl Instance {
                 name,
                 error,
             }),
-            Some(PendingStop::Panicked { module, name }) => CallError::HostPanicked { module, name },
+            Some(PendingStop::Panicked { module, name }) => {
+                CallError::HostPanicked { module, name }
+            }
             None => CallError::Trap(self.exception()),
         })
     }
 
     fn exception(&self) -> Trap {
         // SAFETY: live instance; WAMR returns null or a NUL-terminated string it owns.
-        let message = unsafe { crate::module::owned_str(sys::wasm_runtime_get_exception(self.raw)) };
+        let message =
+            unsafe { crate::module::owned_str(sys::wasm_runtime_get_exception(self.raw)) };
         Trap::from_wamr_message(&message)
     }
 }
@@ -407,10 +420,10 @@ fn check_imports(module: &Module, linker: &Linker) -> Result<(), InstantiationEr
         };
         if function.ty != ty {
             return Err(InstantiationError::ImportTypeMismatch {
-                found: function.ty.clone(),
+                found: Box::new(function.ty.clone()),
                 module: import.module,
                 name: import.name,
-                expected: ty,
+                expected: Box::new(ty),
             });
         }
     }
@@ -419,7 +432,10 @@ fn check_imports(module: &Module, linker: &Linker) -> Result<(), InstantiationEr
 
 /// WAMR caps growth at `max_memory_pages` but lets a larger *initial* memory through; the
 /// limit is a promise to the embedder, so such a module is refused.
-fn check_initial_memory(raw: sys::wasm_module_inst_t, limits: &Limits) -> Result<(), InstantiationError> {
+fn check_initial_memory(
+    raw: sys::wasm_module_inst_t,
+    limits: &Limits,
+) -> Result<(), InstantiationError> {
     let Some(max) = limits.max_memory_pages else {
         return Ok(());
     };
@@ -456,7 +472,10 @@ fn instantiate(
     // outlives the instance, which `Instance` guarantees by owning both.
     let raw = unsafe {
         sys::wasm_runtime_instantiation_args_set_default_stack_size(args, limits.stack_size);
-        sys::wasm_runtime_instantiation_args_set_host_managed_heap_size(args, limits.host_managed_heap_size);
+        sys::wasm_runtime_instantiation_args_set_host_managed_heap_size(
+            args,
+            limits.host_managed_heap_size,
+        );
         if let Some(pages) = limits.max_memory_pages {
             sys::wasm_runtime_instantiation_args_set_max_memory_pages(args, pages);
         }

@@ -10,6 +10,7 @@
 //! No WAMR type appears in this crate's public API. The crate is `no_std` + `alloc`; the `std`
 //! feature adds per-thread cleanup and turns host-function panics into errors.
 #![no_std]
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 extern crate alloc;
 
@@ -27,11 +28,11 @@ pub use error::{
 pub use host::{
     HostContext, HostTrap, InstanceData, Linker, NoMemory, WasmParams, WasmResults, WasmType,
 };
-pub use instance::{Instance, Limits, MAX_INSTRUCTION_BUDGET, MAX_PAGES, MIN_STACK_SIZE, StopHandle};
-pub use module::{Export, ExternKind, Import, Module};
-pub use runtime::{
-    Allocator, LogLevel, MIN_POOL_SIZE, MemoryUsage, Runtime, RuntimeConfig,
+pub use instance::{
+    Instance, Limits, MAX_INSTRUCTION_BUDGET, MAX_PAGES, MIN_STACK_SIZE, StopHandle,
 };
+pub use module::{Export, ExternKind, Import, Module};
+pub use runtime::{Allocator, LogLevel, MIN_POOL_SIZE, MemoryUsage, Runtime, RuntimeConfig};
 pub use trap::{HostError, Trap, TrapKind};
 pub use value::{FunctionType, UnsupportedValueType, Value, ValueType};
 /// The guest-memory view host functions receive.

@@ -214,7 +214,7 @@ unsafe fn load(
         message: alloc::format!("module of {length} bytes exceeds 4 GiB"),
     })?;
     ensure_thread_env();
-    let mut args = sys::LoadArgs {
+    let args = sys::LoadArgs {
         name: c"".as_ptr().cast_mut(),
         clone_wasm_binary: false,
         wasm_binary_freeable: freeable,
@@ -224,7 +224,13 @@ unsafe fn load(
     // SAFETY: `bytes` is valid for `size` bytes (caller), `args` and `error` are live and the
     // error buffer size is passed along.
     let raw = unsafe {
-        sys::wasm_runtime_load_ex(bytes, size, &mut args, error.as_mut_ptr(), ERROR_BUFFER_SIZE as u32)
+        sys::wasm_runtime_load_ex(
+            bytes,
+            size,
+            &args,
+            error.as_mut_ptr(),
+            ERROR_BUFFER_SIZE as u32,
+        )
     };
     if raw.is_null() {
         return Err(LoadError::from_wamr_message(&error_text(&error)));
@@ -258,9 +264,7 @@ pub(crate) unsafe fn owned_str(text: *const c_char) -> String {
 ///
 /// # Safety
 /// `ty` must be a live `wasm_func_type_t`.
-unsafe fn function_type(
-    ty: sys::wasm_func_type_t,
-) -> Result<FunctionType, UnsupportedValueType> {
+unsafe fn function_type(ty: sys::wasm_func_type_t) -> Result<FunctionType, UnsupportedValueType> {
     // SAFETY: `ty` is live per the caller; indices stay below the counts WAMR reports.
     unsafe {
         let params = (0..sys::wasm_func_type_get_param_count(ty))

@@ -181,7 +181,10 @@ mod allocation {
 
     enum Backend {
         Global,
-        Pool { heap: spin::Mutex<Heap>, size: usize },
+        Pool {
+            heap: spin::Mutex<Heap>,
+            size: usize,
+        },
         Adapter(&'static dyn MemoryAdapter),
     }
 
@@ -294,7 +297,9 @@ mod allocation {
     }
 
     fn account(added: usize, removed: usize) {
-        let now = IN_USE.fetch_add(added, Ordering::Relaxed).wrapping_add(added);
+        let now = IN_USE
+            .fetch_add(added, Ordering::Relaxed)
+            .wrapping_add(added);
         IN_USE.fetch_sub(removed, Ordering::Relaxed);
         PEAK.fetch_max(now.saturating_sub(removed), Ordering::Relaxed);
     }
@@ -346,7 +351,8 @@ mod allocation {
         let new_size = size as usize;
         // SAFETY: WAMR only passes live pointers our callbacks returned.
         let (old_block, old_size) = unsafe { header_of(payload) };
-        let (Some(old_layout), Some(new_layout)) = (block_layout(old_size), block_layout(new_size)) else {
+        let (Some(old_layout), Some(new_layout)) = (block_layout(old_size), block_layout(new_size))
+        else {
             return ptr::null_mut();
         };
         let new_block = match BACKEND.get() {

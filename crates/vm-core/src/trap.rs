@@ -67,26 +67,23 @@ impl Trap {
     /// Classifies a WAMR exception message (with or without its `Exception: ` prefix).
     pub(crate) fn from_wamr_message(message: &str) -> Self {
         let message = message.strip_prefix("Exception: ").unwrap_or(message);
-        const KINDS: &[(&str, fn() -> Trap)] = &[
-            ("unreachable", || Trap::Unreachable),
-            ("out of bounds memory access", || Trap::OutOfBoundsMemory),
-            ("integer divide by zero", || Trap::IntegerDivideByZero),
-            ("integer overflow", || Trap::IntegerOverflow),
-            ("invalid conversion to integer", || Trap::InvalidConversion),
-            ("wasm operand stack overflow", || Trap::StackOverflow),
-            ("native stack overflow", || Trap::StackOverflow),
-            ("wasm auxiliary stack overflow", || Trap::StackOverflow),
-            ("indirect call type mismatch", || Trap::IndirectCallTypeMismatch),
-            ("undefined element", || Trap::UndefinedElement),
-            ("uninitialized element", || Trap::UndefinedElement),
-            ("out of bounds table access", || Trap::UndefinedElement),
-            ("instruction limit exceeded", || Trap::BudgetExhausted),
-            ("terminated by user", || Trap::Terminated),
-        ];
-        KINDS
-            .iter()
-            .find(|(text, _)| message == *text)
-            .map_or_else(|| Trap::Other(String::from(message)), |(_, make)| make())
+        match message {
+            "unreachable" => Self::Unreachable,
+            "out of bounds memory access" => Self::OutOfBoundsMemory,
+            "integer divide by zero" => Self::IntegerDivideByZero,
+            "integer overflow" => Self::IntegerOverflow,
+            "invalid conversion to integer" => Self::InvalidConversion,
+            "wasm operand stack overflow"
+            | "native stack overflow"
+            | "wasm auxiliary stack overflow" => Self::StackOverflow,
+            "indirect call type mismatch" => Self::IndirectCallTypeMismatch,
+            "undefined element" | "uninitialized element" | "out of bounds table access" => {
+                Self::UndefinedElement
+            }
+            "instruction limit exceeded" => Self::BudgetExhausted,
+            "terminated by user" => Self::Terminated,
+            other => Self::Other(String::from(other)),
+        }
     }
 
     /// A short, stable name of the trap kind, for logs and exit messages.
@@ -140,13 +137,31 @@ mod tests {
     fn wamr_messages_are_classified() {
         let cases = [
             ("Exception: unreachable", TrapKind::Unreachable),
-            ("Exception: out of bounds memory access", TrapKind::OutOfBoundsMemory),
-            ("Exception: integer divide by zero", TrapKind::IntegerDivideByZero),
+            (
+                "Exception: out of bounds memory access",
+                TrapKind::OutOfBoundsMemory,
+            ),
+            (
+                "Exception: integer divide by zero",
+                TrapKind::IntegerDivideByZero,
+            ),
             ("Exception: integer overflow", TrapKind::IntegerOverflow),
-            ("Exception: invalid conversion to integer", TrapKind::InvalidConversion),
-            ("Exception: wasm operand stack overflow", TrapKind::StackOverflow),
-            ("Exception: indirect call type mismatch", TrapKind::IndirectCallTypeMismatch),
-            ("Exception: instruction limit exceeded", TrapKind::BudgetExhausted),
+            (
+                "Exception: invalid conversion to integer",
+                TrapKind::InvalidConversion,
+            ),
+            (
+                "Exception: wasm operand stack overflow",
+                TrapKind::StackOverflow,
+            ),
+            (
+                "Exception: indirect call type mismatch",
+                TrapKind::IndirectCallTypeMismatch,
+            ),
+            (
+                "Exception: instruction limit exceeded",
+                TrapKind::BudgetExhausted,
+            ),
             ("Exception: terminated by user", TrapKind::Terminated),
             ("Exception: something new", TrapKind::Other),
         ];

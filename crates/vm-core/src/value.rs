@@ -168,7 +168,10 @@ mod tests {
 
     #[test]
     fn wamr_kinds_map_to_value_types_or_named_errors() {
-        assert_eq!(ValueType::from_wamr(wamrx_sys::WASM_F32 as u8), Ok(ValueType::F32));
+        assert_eq!(
+            ValueType::from_wamr(wamrx_sys::WASM_F32 as u8),
+            Ok(ValueType::F32)
+        );
         assert_eq!(
             ValueType::from_wamr(wamrx_sys::WASM_V128 as u8),
             Err(UnsupportedValueType::V128)

@@ -18,7 +18,15 @@ const MATH: &str = r#"(module
 fn typed_values_cross_in_both_directions() {
     let mut instance = instance(MATH);
     let result = instance
-        .call("mix", &[Value::I32(-2), Value::I64(40), Value::F32(0.5), Value::F64(1.25)])
+        .call(
+            "mix",
+            &[
+                Value::I32(-2),
+                Value::I64(40),
+                Value::F32(0.5),
+                Value::F64(1.25),
+            ],
+        )
         .unwrap();
     assert_eq!(result, vec![Value::F64(39.75)]);
     assert_eq!(
@@ -31,12 +39,26 @@ fn typed_values_cross_in_both_directions() {
 fn signatures_are_checked_before_the_call() {
     let mut instance = instance(MATH);
     match instance.call("mix", &[Value::I32(1)]) {
-        Err(CallError::ArgumentCount { expected: 4, found: 1, .. }) => {}
+        Err(CallError::ArgumentCount {
+            expected: 4,
+            found: 1,
+            ..
+        }) => {}
         other => panic!("{other:?}"),
     }
-    let wrong = [Value::I32(1), Value::I32(2), Value::F32(0.0), Value::F64(0.0)];
+    let wrong = [
+        Value::I32(1),
+        Value::I32(2),
+        Value::F32(0.0),
+        Value::F64(0.0),
+    ];
     match instance.call("mix", &wrong) {
-        Err(CallError::ArgumentType { index: 1, expected: ValueType::I64, found: ValueType::I32, .. }) => {}
+        Err(CallError::ArgumentType {
+            index: 1,
+            expected: ValueType::I64,
+            found: ValueType::I32,
+            ..
+        }) => {}
         other => panic!("{other:?}"),
     }
     // A rejected call does not poison the instance.
@@ -44,7 +66,12 @@ fn signatures_are_checked_before_the_call() {
     assert_eq!(
         instance.function_type("mix").unwrap(),
         FunctionType::new(
-            [ValueType::I32, ValueType::I64, ValueType::F32, ValueType::F64],
+            [
+                ValueType::I32,
+                ValueType::I64,
+                ValueType::F32,
+                ValueType::F64
+            ],
             [ValueType::F64]
         )
     );
@@ -60,7 +87,10 @@ fn missing_exports_and_unsupported_types_are_named() {
         }
     }
     match instance.call("reference", &[]) {
-        Err(CallError::UnsupportedType { value_type: UnsupportedValueType::ExternRef, .. }) => {}
+        Err(CallError::UnsupportedType {
+            value_type: UnsupportedValueType::ExternRef,
+            ..
+        }) => {}
         other => panic!("{other:?}"),
     }
 }
@@ -71,13 +101,19 @@ fn modules_describe_their_exports_and_imports() {
     let names: Vec<_> = exports.iter().map(|export| export.name.as_str()).collect();
     assert_eq!(names, ["mix", "pair", "reference", "memory"]);
     assert_eq!(exports[3].kind, ExternKind::Memory);
-    assert_eq!(exports[2].kind, ExternKind::Function(Err(UnsupportedValueType::ExternRef)));
+    assert_eq!(
+        exports[2].kind,
+        ExternKind::Function(Err(UnsupportedValueType::ExternRef))
+    );
     let imports = module(
         r#"(module (import "env" "log" (func (param i32 i32))) (import "env" "mem" (memory 1)))"#,
     )
     .imports();
     assert_eq!(imports.len(), 2);
-    assert_eq!((imports[0].module.as_str(), imports[0].name.as_str()), ("env", "log"));
+    assert_eq!(
+        (imports[0].module.as_str(), imports[0].name.as_str()),
+        ("env", "log")
+    );
     assert_eq!(
         imports[0].kind,
         ExternKind::Function(Ok(FunctionType::new([ValueType::I32, ValueType::I32], [])))

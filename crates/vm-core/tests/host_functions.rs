@@ -42,7 +42,9 @@ fn logger_linker() -> Linker {
                     Ok(0i32)
                 }
                 // Like an ABI layer: invalid text is fatal, a bad range becomes an errno.
-                Err(error @ SandboxError::InvalidUtf8 { .. }) => Err(HostTrap::error(BadBuffer(error))),
+                Err(error @ SandboxError::InvalidUtf8 { .. }) => {
+                    Err(HostTrap::error(BadBuffer(error)))
+                }
                 Err(_) => Ok(21),
             }
         })
@@ -53,13 +55,25 @@ fn logger_linker() -> Linker {
 fn logger() -> Instance {
     let mut data = InstanceData::new();
     data.insert(Log::default());
-    Instance::new(runtime(), &module(LOGGER), &logger_linker(), Limits::default(), data).unwrap()
+    Instance::new(
+        runtime(),
+        &module(LOGGER),
+        &logger_linker(),
+        Limits::default(),
+        data,
+    )
+    .unwrap()
 }
 
 #[test]
 fn a_host_function_reads_guest_memory_and_instance_data() {
     let mut instance = logger();
-    assert_eq!(instance.call("log", &[Value::I32(16), Value::I32(11)]).unwrap(), vec![Value::I32(0)]);
+    assert_eq!(
+        instance
+            .call("log", &[Value::I32(16), Value::I32(11)])
+            .unwrap(),
+        vec![Value::I32(0)]
+    );
     assert_eq!(instance.data().get::<Log>().unwrap().0, ["hello, host"]);
 }
 
@@ -69,7 +83,9 @@ fn wild_guest_pointers_get_errors_from_the_sandbox() {
     let wild = [(65_530, 100), (-1, 2), (0, -1), (-16, 16)];
     for (pointer, length) in wild {
         assert_eq!(
-            instance.call("log", &[Value::I32(pointer), Value::I32(length)]).unwrap(),
+            instance
+                .call("log", &[Value::I32(pointer), Value::I32(length)])
+                .unwrap(),
             vec![Value::I32(21)],
             "pointer {pointer:#x} length {length}"
         );
@@ -82,13 +98,28 @@ fn wild_guest_pointers_get_errors_from_the_sandbox() {
 fn a_host_function_can_trap_the_guest_with_a_typed_error() {
     let mut instance = logger();
     // Invalid UTF-8 is not an errno case for this host function: it traps.
-    instance.memory().unwrap().write_bytes(100, &[0xff, 0xfe]).unwrap();
-    let error = instance.call("log", &[Value::I32(100), Value::I32(2)]).unwrap_err();
+    instance
+        .memory()
+        .unwrap()
+        .write_bytes(100, &[0xff, 0xfe])
+        .unwrap();
+    let error = instance
+        .call("log", &[Value::I32(100), Value::I32(2)])
+        .unwrap_err();
     match error {
-        CallError::Trap(Trap::Host { module, name, error }) => {
+        CallError::Trap(Trap::Host {
+            module,
+            name,
+            error,
+        }) => {
             assert_eq!((&*module, &*name), ("test", "log"));
-            let bad = error.downcast_ref::<BadBuffer>().expect("the host's own error type");
-            assert!(matches!(bad.0, SandboxError::InvalidUtf8 { offset: 100, .. }));
+            let bad = error
+                .downcast_ref::<BadBuffer>()
+                .expect("the host's own error type");
+            assert!(matches!(
+                bad.0,
+                SandboxError::InvalidUtf8 { offset: 100, .. }
+            ));
         }
         other => panic!("{other:?}"),
     }
@@ -101,9 +132,11 @@ fn a_host_function_can_end_the_guest_with_an_exit_code() {
         (func (export "_start") (call $exit (i32.const 3)) unreachable))"#;
     let mut linker = Linker::new(runtime());
     linker
-        .define("test", "exit", |_context, (code,): (u32,)| -> Result<(), HostTrap> {
-            Err(HostTrap::exit(code))
-        })
+        .define(
+            "test",
+            "exit",
+            |_context, (code,): (u32,)| -> Result<(), HostTrap> { Err(HostTrap::exit(code)) },
+        )
         .unwrap();
     let mut instance = instance_with(wat, &linker, Limits::default());
     match instance.call("_start", &[]) {
@@ -122,14 +155,23 @@ fn values_of_every_type_cross_the_host_boundary() {
         (func (export "wide") (param i64) (result i64) (call $wide (local.get 0))))"#;
     let mut linker = Linker::new(runtime());
     linker
-        .define("test", "mix", |_context, (a, b, c, d): (i32, i64, f32, f64)| {
-            Ok(f64::from(a) + b as f64 + f64::from(c) + d)
-        })
+        .define(
+            "test",
+            "mix",
+            |_context, (a, b, c, d): (i32, i64, f32, f64)| {
+                Ok(f64::from(a) + b as f64 + f64::from(c) + d)
+            },
+        )
         .unwrap()
-        .define("test", "wide", |_context, (value,): (u64,)| Ok(value.rotate_left(8)))
+        .define("test", "wide", |_context, (value,): (u64,)| {
+            Ok(value.rotate_left(8))
+        })
         .unwrap();
     let mut instance = instance_with(wat, &linker, Limits::default());
-    assert_eq!(instance.call("mix", &[]).unwrap(), vec![Value::F64(1_099_511_627_769.75)]);
+    assert_eq!(
+        instance.call("mix", &[]).unwrap(),
+        vec![Value::F64(1_099_511_627_769.75)]
+    );
     let value = 0x0123_4567_89ab_cdef_u64;
     assert_eq!(
         instance.call("wide", &[Value::I64(value as i64)]).unwrap(),
@@ -140,7 +182,13 @@ fn values_of_every_type_cross_the_host_boundary() {
 #[test]
 fn unresolved_imports_fail_at_instantiation_naming_the_import() {
     let wat = r#"(module (import "env" "missing" (func)) (func (export "f")))"#;
-    match Instance::new(runtime(), &module(wat), &Linker::new(runtime()), Limits::default(), InstanceData::new()) {
+    match Instance::new(
+        runtime(),
+        &module(wat),
+        &Linker::new(runtime()),
+        Limits::default(),
+        InstanceData::new(),
+    ) {
         Err(InstantiationError::MissingImport { module, name }) => {
             assert_eq!((module.as_str(), name.as_str()), ("env", "missing"));
         }
@@ -151,15 +199,32 @@ fn unresolved_imports_fail_at_instantiation_naming_the_import() {
 #[test]
 fn mistyped_and_non_function_imports_fail_at_instantiation() {
     let wat = r#"(module (import "test" "log" (func (param i64))))"#;
-    match Instance::new(runtime(), &module(wat), &logger_linker(), Limits::default(), InstanceData::new()) {
-        Err(InstantiationError::ImportTypeMismatch { expected, found, .. }) => {
-            assert_eq!(expected, FunctionType::new([ValueType::I64], []));
-            assert_eq!(found, FunctionType::new([ValueType::I32, ValueType::I32], [ValueType::I32]));
+    match Instance::new(
+        runtime(),
+        &module(wat),
+        &logger_linker(),
+        Limits::default(),
+        InstanceData::new(),
+    ) {
+        Err(InstantiationError::ImportTypeMismatch {
+            expected, found, ..
+        }) => {
+            assert_eq!(*expected, FunctionType::new([ValueType::I64], []));
+            assert_eq!(
+                *found,
+                FunctionType::new([ValueType::I32, ValueType::I32], [ValueType::I32])
+            );
         }
         other => panic!("{other:?}"),
     }
     let wat = r#"(module (import "env" "memory" (memory 1)))"#;
-    match Instance::new(runtime(), &module(wat), &Linker::new(runtime()), Limits::default(), InstanceData::new()) {
+    match Instance::new(
+        runtime(),
+        &module(wat),
+        &Linker::new(runtime()),
+        Limits::default(),
+        InstanceData::new(),
+    ) {
         Err(InstantiationError::UnsupportedImport { kind: "memory", .. }) => {}
         other => panic!("{other:?}"),
     }
@@ -171,7 +236,9 @@ fn two_linkers_give_the_same_import_different_behaviour() {
         (func (export "f") (result i32) (call $answer)))"#;
     let linker_returning = |value: i32| {
         let mut linker = Linker::new(runtime());
-        linker.define("test", "answer", move |_context, (): ()| Ok(value)).unwrap();
+        linker
+            .define("test", "answer", move |_context, (): ()| Ok(value))
+            .unwrap();
         linker
     };
     let mut first = instance_with(wat, &linker_returning(1), Limits::default());
@@ -183,7 +250,9 @@ fn two_linkers_give_the_same_import_different_behaviour() {
 #[test]
 fn definitions_are_checked() {
     let mut linker = Linker::new(runtime());
-    linker.define("test", "unique", |_context, (): ()| Ok(())).unwrap();
+    linker
+        .define("test", "unique", |_context, (): ()| Ok(()))
+        .unwrap();
     assert!(matches!(
         linker.define("test", "unique", |_context, (): ()| Ok(())),
         Err(DefineError::Duplicate { .. })
@@ -233,7 +302,9 @@ fn a_module_without_memory_gives_host_functions_an_error_not_a_view() {
         (func (export "f") (result i32) (call $probe)))"#;
     let mut linker = Linker::new(runtime());
     linker
-        .define("test", "probe", |context, (): ()| Ok(i32::from(context.memory().is_err())))
+        .define("test", "probe", |context, (): ()| {
+            Ok(i32::from(context.memory().is_err()))
+        })
         .unwrap();
     let mut instance = instance_with(wat, &linker, Limits::default());
     assert_eq!(instance.call("f", &[]).unwrap(), vec![Value::I32(1)]);

@@ -6,7 +6,10 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 
-use vm_core::{Allocator, Instance, InstanceData, Limits, Linker, LogLevel, Module, Runtime, RuntimeConfig, Value};
+use vm_core::{
+    Allocator, Instance, InstanceData, Limits, Linker, LogLevel, Module, Runtime, RuntimeConfig,
+    Value,
+};
 use vm_host::memory::GlobalAllocAdapter;
 
 /// A system allocator that counts live bytes and blocks.
@@ -18,13 +21,15 @@ struct Counting {
 // SAFETY: forwards to `System` and only adds counting.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        self.bytes.fetch_add(layout.size() as isize, Ordering::SeqCst);
+        self.bytes
+            .fetch_add(layout.size() as isize, Ordering::SeqCst);
         self.blocks.fetch_add(1, Ordering::SeqCst);
         // SAFETY: caller's contract is `GlobalAlloc::alloc`'s.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        self.bytes.fetch_sub(layout.size() as isize, Ordering::SeqCst);
+        self.bytes
+            .fetch_sub(layout.size() as isize, Ordering::SeqCst);
         self.blocks.fetch_sub(1, Ordering::SeqCst);
         // SAFETY: caller's contract is `GlobalAlloc::dealloc`'s.
         unsafe { System.dealloc(pointer, layout) }
@@ -37,7 +42,10 @@ static COUNTING: GlobalAllocAdapter<Counting> = GlobalAllocAdapter(Counting {
 });
 
 fn live() -> (isize, usize) {
-    (COUNTING.0.bytes.load(Ordering::SeqCst), COUNTING.0.blocks.load(Ordering::SeqCst))
+    (
+        COUNTING.0.bytes.load(Ordering::SeqCst),
+        COUNTING.0.blocks.load(Ordering::SeqCst),
+    )
 }
 
 #[test]
@@ -54,9 +62,18 @@ fn ten_thousand_lifecycles_do_not_grow_memory() {
     .unwrap();
     let cycle = |round: i32| {
         let module = Module::from_bytes(runtime, bytes.clone()).unwrap();
-        let mut instance =
-            Instance::new(runtime, &module, &Linker::new(runtime), Limits::default(), InstanceData::new()).unwrap();
-        assert_eq!(instance.call("f", &[Value::I32(round)]).unwrap(), vec![Value::I32(round + 120)]);
+        let mut instance = Instance::new(
+            runtime,
+            &module,
+            &Linker::new(runtime),
+            Limits::default(),
+            InstanceData::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            instance.call("f", &[Value::I32(round)]).unwrap(),
+            vec![Value::I32(round + 120)]
+        );
     };
     // The first cycle may allocate lasting runtime state (e.g. lazily created tables).
     cycle(0);
@@ -65,5 +82,9 @@ fn ten_thousand_lifecycles_do_not_grow_memory() {
     for round in 1..10_000 {
         cycle(round);
     }
-    assert_eq!(live(), baseline, "(live bytes, live blocks) after 10,000 cycles");
+    assert_eq!(
+        live(),
+        baseline,
+        "(live bytes, live blocks) after 10,000 cycles"
+    );
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::{instance, instance_with, module, runtime};
 use vm_core::{
-    CallError, Instance, InstanceData, InstantiationError, LimitsError, Limits, Linker, TrapKind,
+    CallError, Instance, InstanceData, InstantiationError, Limits, LimitsError, Linker, TrapKind,
     Value,
 };
 
@@ -25,8 +25,14 @@ fn memory_grows_up_to_the_page_limit_and_no_further() {
         ..Limits::default()
     };
     let mut instance = instance_with(GROW, &Linker::new(runtime()), limits);
-    assert_eq!(instance.call("grow", &[Value::I32(2)]).unwrap(), vec![Value::I32(1)]);
-    assert_eq!(instance.call("grow", &[Value::I32(1)]).unwrap(), vec![Value::I32(-1)]);
+    assert_eq!(
+        instance.call("grow", &[Value::I32(2)]).unwrap(),
+        vec![Value::I32(1)]
+    );
+    assert_eq!(
+        instance.call("grow", &[Value::I32(1)]).unwrap(),
+        vec![Value::I32(-1)]
+    );
     assert_eq!(instance.call("size", &[]).unwrap(), vec![Value::I32(3)]);
     assert_eq!(instance.memory().unwrap().len(), 3 * 65536);
 }
@@ -38,9 +44,18 @@ fn initial_memory_above_the_limit_fails_to_instantiate() {
         max_memory_pages: Some(2),
         ..Limits::default()
     };
-    let result = Instance::new(runtime(), &module(wat), &Linker::new(runtime()), limits, InstanceData::new());
+    let result = Instance::new(
+        runtime(),
+        &module(wat),
+        &Linker::new(runtime()),
+        limits,
+        InstanceData::new(),
+    );
     assert!(
-        matches!(result, Err(InstantiationError::MemoryLimit { initial: 4, max: 2 })),
+        matches!(
+            result,
+            Err(InstantiationError::MemoryLimit { initial: 4, max: 2 })
+        ),
         "{result:?}"
     );
 }
@@ -49,20 +64,41 @@ fn initial_memory_above_the_limit_fails_to_instantiate() {
 fn out_of_range_limits_are_rejected_before_instantiation() {
     let cases = [
         (
-            Limits { max_memory_pages: Some(65_537), ..Limits::default() },
+            Limits {
+                max_memory_pages: Some(65_537),
+                ..Limits::default()
+            },
             LimitsError::TooManyPages { pages: 65_537 },
         ),
         (
-            Limits { instruction_budget: Some(1 << 40), ..Limits::default() },
-            LimitsError::BudgetTooLarge { budget: 1 << 40, max: vm_core::MAX_INSTRUCTION_BUDGET },
+            Limits {
+                instruction_budget: Some(1 << 40),
+                ..Limits::default()
+            },
+            LimitsError::BudgetTooLarge {
+                budget: 1 << 40,
+                max: vm_core::MAX_INSTRUCTION_BUDGET,
+            },
         ),
         (
-            Limits { stack_size: 16, ..Limits::default() },
-            LimitsError::StackTooSmall { size: 16, min: vm_core::MIN_STACK_SIZE },
+            Limits {
+                stack_size: 16,
+                ..Limits::default()
+            },
+            LimitsError::StackTooSmall {
+                size: 16,
+                min: vm_core::MIN_STACK_SIZE,
+            },
         ),
     ];
     for (limits, expected) in cases {
-        match Instance::new(runtime(), &module(GROW), &Linker::new(runtime()), limits, InstanceData::new()) {
+        match Instance::new(
+            runtime(),
+            &module(GROW),
+            &Linker::new(runtime()),
+            limits,
+            InstanceData::new(),
+        ) {
             Err(InstantiationError::InvalidLimits(error)) => assert_eq!(error, expected),
             other => panic!("expected {expected:?}, got {other:?}"),
         }
@@ -77,7 +113,10 @@ fn the_instruction_budget_stops_an_infinite_loop() {
     };
     let mut instance = instance_with(SPIN, &Linker::new(runtime()), limits);
     let error = instance.call("spin", &[]).unwrap_err();
-    assert_eq!(error.trap().map(|trap| trap.kind()), Some(TrapKind::BudgetExhausted));
+    assert_eq!(
+        error.trap().map(|trap| trap.kind()),
+        Some(TrapKind::BudgetExhausted)
+    );
 }
 
 #[test]
@@ -93,10 +132,18 @@ fn the_budget_is_per_call_and_enough_budget_lets_a_call_finish() {
     };
     let mut instance = instance_with(wat, &Linker::new(runtime()), limits);
     for _ in 0..3 {
-        assert_eq!(instance.call("count", &[Value::I32(100)]).unwrap(), vec![Value::I32(100)]);
+        assert_eq!(
+            instance.call("count", &[Value::I32(100)]).unwrap(),
+            vec![Value::I32(100)]
+        );
     }
-    let error = instance.call("count", &[Value::I32(1_000_000)]).unwrap_err();
-    assert_eq!(error.trap().map(|trap| trap.kind()), Some(TrapKind::BudgetExhausted));
+    let error = instance
+        .call("count", &[Value::I32(1_000_000)])
+        .unwrap_err();
+    assert_eq!(
+        error.trap().map(|trap| trap.kind()),
+        Some(TrapKind::BudgetExhausted)
+    );
 }
 
 #[test]
@@ -115,8 +162,15 @@ fn a_stop_handle_ends_a_tight_loop_from_another_thread() {
     let error = instance.call("spin", &[]).unwrap_err();
     let requested = stopper.join().unwrap();
     // The bound is generous for loaded CI machines; the interpreter polls at every branch.
-    assert!(requested.elapsed() < Duration::from_millis(100), "stop took {:?}", requested.elapsed());
-    assert_eq!(error.trap().map(|trap| trap.kind()), Some(TrapKind::Terminated));
+    assert!(
+        requested.elapsed() < Duration::from_millis(100),
+        "stop took {:?}",
+        requested.elapsed()
+    );
+    assert_eq!(
+        error.trap().map(|trap| trap.kind()),
+        Some(TrapKind::Terminated)
+    );
     assert!(instance.is_unusable());
 }
 
@@ -127,8 +181,14 @@ fn stopping_an_idle_instance_fails_its_next_call() {
     assert!(stop.stop());
     assert!(stop.is_stopped());
     let error = instance.call("size", &[]).unwrap_err();
-    assert_eq!(error.trap().map(|trap| trap.kind()), Some(TrapKind::Terminated));
-    assert!(matches!(instance.call("size", &[]), Err(CallError::InstanceUnusable)));
+    assert_eq!(
+        error.trap().map(|trap| trap.kind()),
+        Some(TrapKind::Terminated)
+    );
+    assert!(matches!(
+        instance.call("size", &[]),
+        Err(CallError::InstanceUnusable)
+    ));
 }
 
 #[test]
@@ -154,11 +214,19 @@ fn four_threads_run_instances_concurrently() {
             thread::spawn(move || {
                 for round in 0..50 {
                     let n = 1_000 + worker * 100 + round;
-                    let mut instance =
-                        Instance::new(runtime(), &module, &Linker::new(runtime()), Limits::default(), InstanceData::new())
-                            .unwrap();
+                    let mut instance = Instance::new(
+                        runtime(),
+                        &module,
+                        &Linker::new(runtime()),
+                        Limits::default(),
+                        InstanceData::new(),
+                    )
+                    .unwrap();
                     let expected = i64::from(n) * i64::from(n + 1) / 2;
-                    assert_eq!(instance.call("sum", &[Value::I32(n)]).unwrap(), vec![Value::I64(expected)]);
+                    assert_eq!(
+                        instance.call("sum", &[Value::I32(n)]).unwrap(),
+                        vec![Value::I64(expected)]
+                    );
                 }
             })
         })

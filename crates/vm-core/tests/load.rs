@@ -4,7 +4,7 @@
 mod common;
 
 use common::runtime;
-use vm_core::{Instance, InstanceData, LoadErrorKind, Limits, Linker, Module, Value};
+use vm_core::{Instance, InstanceData, Limits, Linker, LoadErrorKind, Module, Value};
 
 /// A minimal valid module: magic + version.
 const HEADER: [u8; 8] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
@@ -35,30 +35,47 @@ fn an_empty_module_loads() {
 
 #[test]
 fn bad_magic_is_reported() {
-    assert_eq!(load_error(b"\x7fELF\x01\x00\x00\x00"), LoadErrorKind::BadMagic);
+    assert_eq!(
+        load_error(b"\x7fELF\x01\x00\x00\x00"),
+        LoadErrorKind::BadMagic
+    );
     assert_eq!(load_error(b"not wasm at all"), LoadErrorKind::BadMagic);
 }
 
 #[test]
 fn bad_version_is_reported() {
-    assert_eq!(load_error(&[0x00, 0x61, 0x73, 0x6d, 0x02, 0x00, 0x00, 0x00]), LoadErrorKind::BadVersion);
+    assert_eq!(
+        load_error(&[0x00, 0x61, 0x73, 0x6d, 0x02, 0x00, 0x00, 0x00]),
+        LoadErrorKind::BadVersion
+    );
 }
 
 #[test]
 fn truncated_modules_are_malformed() {
     assert_eq!(load_error(&HEADER[..5]), LoadErrorKind::Malformed);
-    let full = wat::parse_str(r#"(module (func (export "f") (result i32) (i32.const 1)))"#).unwrap();
+    let full =
+        wat::parse_str(r#"(module (func (export "f") (result i32) (i32.const 1)))"#).unwrap();
     for length in [9, full.len() / 2, full.len() - 1] {
-        assert_eq!(load_error(&full[..length]), LoadErrorKind::Malformed, "cut at {length}");
+        assert_eq!(
+            load_error(&full[..length]),
+            LoadErrorKind::Malformed,
+            "cut at {length}"
+        );
     }
 }
 
 #[test]
 fn bad_sections_are_malformed() {
     // Section id 0x7f does not exist.
-    assert_eq!(load_error(&with_header(&[0x7f, 0x01, 0x00])), LoadErrorKind::Malformed);
+    assert_eq!(
+        load_error(&with_header(&[0x7f, 0x01, 0x00])),
+        LoadErrorKind::Malformed
+    );
     // A type section claiming 10 bytes with 1 present.
-    assert_eq!(load_error(&with_header(&[0x01, 0x0a, 0x00])), LoadErrorKind::Malformed);
+    assert_eq!(
+        load_error(&with_header(&[0x01, 0x0a, 0x00])),
+        LoadErrorKind::Malformed
+    );
 }
 
 #[test]
@@ -91,11 +108,20 @@ fn read_only_buffers_load_run_and_stay_untouched() {
     let before = ANSWER.to_vec();
     let module = Module::from_static(runtime(), ANSWER).unwrap();
     for _ in 0..2 {
-        let mut instance =
-            Instance::new(runtime(), &module, &Linker::new(runtime()), Limits::default(), InstanceData::new()).unwrap();
+        let mut instance = Instance::new(
+            runtime(),
+            &module,
+            &Linker::new(runtime()),
+            Limits::default(),
+            InstanceData::new(),
+        )
+        .unwrap();
         assert_eq!(instance.call("answer", &[]).unwrap(), vec![Value::I32(42)]);
         // Data segments were copied out of the buffer, not referenced in place.
-        assert_eq!(instance.call("first_byte", &[]).unwrap(), vec![Value::I32(i32::from(b'f'))]);
+        assert_eq!(
+            instance.call("first_byte", &[]).unwrap(),
+            vec![Value::I32(i32::from(b'f'))]
+        );
     }
     drop(module);
     assert_eq!(ANSWER, before.as_slice());
@@ -104,5 +130,9 @@ fn read_only_buffers_load_run_and_stay_untouched() {
 #[test]
 fn fixture_matches_its_source() {
     let source = include_str!("fixtures/answer.wat");
-    assert_eq!(wat::parse_str(source).unwrap(), ANSWER, "regenerate tests/fixtures/answer.wasm");
+    assert_eq!(
+        wat::parse_str(source).unwrap(),
+        ANSWER,
+        "regenerate tests/fixtures/answer.wasm"
+    );
 }

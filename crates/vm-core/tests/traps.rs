@@ -22,7 +22,8 @@ fn unreachable_traps() {
 
 #[test]
 fn out_of_bounds_load_traps() {
-    let wat = r#"(module (memory 1) (func (export "f") (result i32) (i32.load (i32.const 65534))))"#;
+    let wat =
+        r#"(module (memory 1) (func (export "f") (result i32) (i32.load (i32.const 65534))))"#;
     assert_eq!(trap_kind(wat, "f", &[]), TrapKind::OutOfBoundsMemory);
 }
 
@@ -55,9 +56,16 @@ fn integer_overflow_traps() {
 
 #[test]
 fn invalid_float_conversion_traps() {
-    let wat = r#"(module (func (export "f") (param f64) (result i32) (i32.trunc_f64_s (local.get 0))))"#;
-    assert_eq!(trap_kind(wat, "f", &[Value::F64(f64::NAN)]), TrapKind::InvalidConversion);
-    assert_eq!(trap_kind(wat, "f", &[Value::F64(1e300)]), TrapKind::IntegerOverflow);
+    let wat =
+        r#"(module (func (export "f") (param f64) (result i32) (i32.trunc_f64_s (local.get 0))))"#;
+    assert_eq!(
+        trap_kind(wat, "f", &[Value::F64(f64::NAN)]),
+        TrapKind::InvalidConversion
+    );
+    assert_eq!(
+        trap_kind(wat, "f", &[Value::F64(1e300)]),
+        TrapKind::IntegerOverflow
+    );
 }
 
 #[test]
@@ -70,7 +78,10 @@ fn deep_recursion_overflows_the_stack() {
     };
     let mut instance = instance_with(wat, &Linker::new(runtime()), limits);
     let error = instance.call("f", &[Value::I32(0)]).unwrap_err();
-    assert_eq!(error.trap().map(|trap| trap.kind()), Some(TrapKind::StackOverflow));
+    assert_eq!(
+        error.trap().map(|trap| trap.kind()),
+        Some(TrapKind::StackOverflow)
+    );
 }
 
 #[test]
@@ -98,7 +109,10 @@ fn a_trapped_instance_is_unusable_and_the_runtime_is_not() {
     let mut first = instance(wat);
     assert!(first.call("boom", &[]).is_err());
     assert!(first.is_unusable());
-    assert!(matches!(first.call("ok", &[]), Err(CallError::InstanceUnusable)));
+    assert!(matches!(
+        first.call("ok", &[]),
+        Err(CallError::InstanceUnusable)
+    ));
     let mut second = instance(wat);
     assert_eq!(second.call("ok", &[]).unwrap(), vec![Value::I32(7)]);
 }

@@ -4,6 +4,7 @@
 //! hosts (behind the `std` feature) so the VM runs and is tested without the kernel.
 //! Nothing here knows about WAMR: the VM engine sits above these traits.
 #![no_std]
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 #[cfg(feature = "std")]
 extern crate std;

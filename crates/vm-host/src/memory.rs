@@ -105,7 +105,9 @@ mod tests {
         let block = adapter.allocate(layout).unwrap();
         // SAFETY: `block` is a live 16-byte allocation.
         unsafe {
-            block.as_ptr().copy_from_nonoverlapping([7u8; 16].as_ptr(), 16);
+            block
+                .as_ptr()
+                .copy_from_nonoverlapping([7u8; 16].as_ptr(), 16);
             let grown = adapter.reallocate(block, layout, 64).unwrap();
             assert_eq!(core::slice::from_raw_parts(grown.as_ptr(), 16), &[7u8; 16]);
             adapter.deallocate(grown, Layout::from_size_align(64, 8).unwrap());
@@ -115,6 +117,10 @@ mod tests {
     #[test]
     fn zero_sized_allocations_are_refused() {
         let adapter = GlobalAllocAdapter(std::alloc::System);
-        assert!(adapter.allocate(Layout::from_size_align(0, 1).unwrap()).is_none());
+        assert!(
+            adapter
+                .allocate(Layout::from_size_align(0, 1).unwrap())
+                .is_none()
+        );
     }
 }

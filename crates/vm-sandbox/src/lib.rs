@@ -65,6 +65,7 @@
 //! ```
 
 #![no_std]
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
 #![forbid(unsafe_code)]
 
 extern crate alloc;

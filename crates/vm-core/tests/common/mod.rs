@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)] // each test binary uses a different subset
 
-use vm_core::{InstanceData, Instance, Limits, Linker, Module, Runtime, RuntimeConfig};
+use vm_core::{Instance, InstanceData, Limits, Linker, Module, Runtime, RuntimeConfig};
 
 /// The runtime with the system allocator (each test binary is its own process).
 pub fn runtime() -> &'static Runtime {

@@ -1,0 +1,185 @@
+//! Project automation for the Xila virtual machine, run as `cargo xtask <command>`.
+//!
+//! - `cargo xtask test`: the project's test command (format, lints, tests, docs).
+//! - `cargo xtask demo`: builds the `xila-vm` CLI and runs the example modules through it.
+//! - `cargo xtask bench`: runs the `vm-core` benchmarks and records them in
+//!   `docs/performance.md`.
+//!
+//! Every command first checks its prerequisites ([`prereqs`]) and says what to install.
+
+mod bench;
+mod cli;
+mod demo;
+mod error;
+mod prereqs;
+mod process;
+mod test;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use error::{Error, Result};
+
+const HELP: &str = "\
+cargo xtask <command>: automation for the Xila virtual machine
+
+commands:
+  test [-- ARGS...]   the project's test command: cargo fmt --check, cargo clippy -D warnings,
+                      cargo test --workspace (ARGS are passed on to it), cargo doc -D warnings;
+                      stops at the first failure
+  demo                builds the xila-vm CLI (release) and runs the examples/wat modules
+                      through it, checking exit codes and output
+  bench [--quick]     runs vm-core's criterion benchmarks and updates docs/performance.md;
+                      --quick makes a short, indicative run
+  help                prints this text
+
+Each command checks its prerequisites first (cmake, a C compiler, libclang) and prints the
+apt-get command that installs what is missing; Rust targets are added with rustup.";
+
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Command {
+    Help,
+    Test { cargo_test_args: Vec<OsString> },
+    Demo,
+    Bench { quick: bool },
+}
+
+/// Parses the arguments after `cargo xtask`.
+fn parse(args: &[OsString]) -> Result<Command> {
+    let Some((command, rest)) = args.split_first() else {
+        return Ok(Command::Help);
+    };
+    let unexpected = |arg: &OsString| {
+        Error::Usage(format!(
+            "unexpected argument `{}` for `{}`",
+            arg.to_string_lossy(),
+            command.to_string_lossy()
+        ))
+    };
+    match command.to_str() {
+        Some("help" | "-h" | "--help") => match rest.first() {
+            None => Ok(Command::Help),
+            Some(arg) => Err(unexpected(arg)),
+        },
+        Some("test") => match rest.split_first() {
+            None => Ok(Command::Test {
+                cargo_test_args: Vec::new(),
+            }),
+            Some((separator, args)) if separator == "--" => Ok(Command::Test {
+                cargo_test_args: args.to_vec(),
+            }),
+            Some((arg, _)) => Err(unexpected(arg)),
+        },
+        Some("demo") => match rest.first() {
+            None => Ok(Command::Demo),
+            Some(arg) => Err(unexpected(arg)),
+        },
+        Some("bench") => {
+            let mut quick = false;
+            for arg in rest {
+                match arg.to_str() {
+                    Some("--quick") => quick = true,
+                    _ => return Err(unexpected(arg)),
+                }
+            }
+            Ok(Command::Bench { quick })
+        }
+        _ => Err(Error::Usage(format!(
+            "unknown command `{}`",
+            command.to_string_lossy()
+        ))),
+    }
+}
+
+/// The workspace root (the parent of this crate's directory).
+fn workspace_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}
+
+/// Cargo's target directory: `$CARGO_TARGET_DIR` (relative to `root` if relative), else
+/// `root/target`.
+pub fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR").filter(|v| !v.is_empty()) {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
+fn run(command: Command) -> Result<()> {
+    let root = workspace_root();
+    match command {
+        Command::Help => {
+            println!("{HELP}");
+            Ok(())
+        }
+        Command::Test { cargo_test_args } => test::run(&root, &cargo_test_args),
+        Command::Demo => demo::run(&root),
+        Command::Bench { quick } => bench::run(&root, quick),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    match parse(&args).and_then(run) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("\nerror: {error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(words: &[&str]) -> Vec<OsString> {
+        words.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn parses_commands() {
+        assert_eq!(parse(&args(&[])).ok(), Some(Command::Help));
+        assert_eq!(parse(&args(&["help"])).ok(), Some(Command::Help));
+        assert_eq!(parse(&args(&["demo"])).ok(), Some(Command::Demo));
+        assert_eq!(
+            parse(&args(&["bench", "--quick"])).ok(),
+            Some(Command::Bench { quick: true })
+        );
+        assert_eq!(
+            parse(&args(&["test", "--", "-p", "vm-core", "--", "--nocapture"])).ok(),
+            Some(Command::Test {
+                cargo_test_args: args(&["-p", "vm-core", "--", "--nocapture"])
+            })
+        );
+    }
+
+    #[test]
+    fn rejects_bad_command_lines() {
+        for bad in [
+            &["frobnicate"][..],
+            &["test", "-p"],
+            &["bench", "--slow"],
+            &["demo", "x"],
+        ] {
+            let result = parse(&args(bad));
+            assert!(
+                matches!(result, Err(Error::Usage(_))),
+                "{bad:?} gave {result:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn usage_errors_exit_with_2() {
+        assert_eq!(Error::Usage(String::new()).exit_code(), 2);
+        assert_eq!(
+            Error::Bench(String::new()).exit_code(),
+            1,
+            "other errors exit with 1"
+        );
+    }
+}
