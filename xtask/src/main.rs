@@ -4,11 +4,13 @@
 //! - `cargo xtask demo`: builds the `xila-vm` CLI and runs the example modules through it.
 //! - `cargo xtask bench`: runs the `vm-core` benchmarks and records them in
 //!   `docs/performance.md`.
+//! - `cargo xtask cross TARGET`: builds (and with `--test` tests) for the kernel's targets.
 //!
 //! Every command first checks its prerequisites ([`prereqs`]) and says what to install.
 
 mod bench;
 mod cli;
+mod cross;
 mod demo;
 mod error;
 mod prereqs;
@@ -32,7 +34,10 @@ commands:
                       through it, checking exit codes and output
   bench [--quick]     runs vm-core's criterion benchmarks and updates docs/performance.md;
                       --quick makes a short, indicative run
-  help                prints this text
+  cross TARGET [--test] [--dry-run]
+                      builds the VM for TARGET; --test also runs the test suite there;
+                      --dry-run prints the commands instead. TARGET is one of:
+{targets}  help                prints this text
 
 Each command checks its prerequisites first (cmake, a C compiler, libclang) and prints the
 apt-get command that installs what is missing; Rust targets are added with rustup.";
@@ -41,9 +46,17 @@ apt-get command that installs what is missing; Rust targets are added with rustu
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Command {
     Help,
-    Test { cargo_test_args: Vec<OsString> },
+    Test {
+        cargo_test_args: Vec<OsString>,
+    },
     Demo,
-    Bench { quick: bool },
+    Bench {
+        quick: bool,
+    },
+    Cross {
+        target: &'static cross::Target,
+        options: cross::Options,
+    },
 }
 
 /// Parses the arguments after `cargo xtask`.
@@ -86,6 +99,35 @@ fn parse(args: &[OsString]) -> Result<Command> {
             }
             Ok(Command::Bench { quick })
         }
+        Some("cross") => {
+            let mut target = None;
+            let mut options = cross::Options {
+                test: false,
+                dry_run: false,
+            };
+            for arg in rest {
+                match arg.to_str() {
+                    Some("--test") => options.test = true,
+                    Some("--dry-run") => options.dry_run = true,
+                    Some(name) if target.is_none() && !name.starts_with('-') => {
+                        target = Some(cross::find(name).ok_or_else(|| {
+                            Error::Usage(format!(
+                                "unknown target `{name}`; known targets:\n{}",
+                                cross::help_table()
+                            ))
+                        })?);
+                    }
+                    _ => return Err(unexpected(arg)),
+                }
+            }
+            let target = target.ok_or_else(|| {
+                Error::Usage(format!(
+                    "`cross` needs a target; known targets:\n{}",
+                    cross::help_table()
+                ))
+            })?;
+            Ok(Command::Cross { target, options })
+        }
         _ => Err(Error::Usage(format!(
             "unknown command `{}`",
             command.to_string_lossy()
@@ -112,12 +154,13 @@ fn run(command: Command) -> Result<()> {
     let root = workspace_root();
     match command {
         Command::Help => {
-            println!("{HELP}");
+            println!("{}", HELP.replace("{targets}", &cross::help_table()));
             Ok(())
         }
         Command::Test { cargo_test_args } => test::run(&root, &cargo_test_args),
         Command::Demo => demo::run(&root),
         Command::Bench { quick } => bench::run(&root, quick),
+        Command::Cross { target, options } => cross::run(&root, target, options),
     }
 }
 
@@ -158,12 +201,33 @@ mod tests {
     }
 
     #[test]
+    fn parses_cross_targets_and_flags() {
+        match parse(&args(&["cross", "--dry-run", "riscv64", "--test"])) {
+            Ok(Command::Cross { target, options }) => {
+                assert_eq!(target.triple, "riscv64gc-unknown-linux-gnu");
+                assert_eq!(
+                    options,
+                    cross::Options {
+                        test: true,
+                        dry_run: true
+                    }
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn rejects_bad_command_lines() {
         for bad in [
             &["frobnicate"][..],
             &["test", "-p"],
             &["bench", "--slow"],
             &["demo", "x"],
+            &["cross"],
+            &["cross", "mips"],
+            &["cross", "riscv64", "i686"],
+            &["cross", "riscv64", "--fast"],
         ] {
             let result = parse(&args(bad));
             assert!(

@@ -30,6 +30,8 @@ pub enum Probe {
     /// A libclang shared library that bindgen can load: `$LIBCLANG_PATH` when set, else a
     /// `libclang*.so*` in the usual Debian/Ubuntu library directories.
     LibClang,
+    /// A file that a package installs (e.g. a cross libc header or a 32-bit loader).
+    File(&'static str),
 }
 
 /// One system prerequisite.
@@ -75,18 +77,18 @@ pub const WAMR_BUILD: &[Check] = &[
 
 /// Everything one xtask command needs before it starts.
 #[derive(Debug, Clone, Copy)]
-pub struct Requirements {
+pub struct Requirements<'a> {
     /// System tools, checked and reported.
-    pub checks: &'static [&'static [Check]],
+    pub checks: &'a [&'a [Check]],
     /// Rust targets, added with `rustup target add` when missing.
-    pub rust_targets: &'static [&'static str],
+    pub rust_targets: &'a [&'a str],
     /// Rust components, added with `rustup component add` when missing.
-    pub rust_components: &'static [&'static str],
+    pub rust_components: &'a [&'a str],
 }
 
 /// Checks `requirements`: adds missing Rust targets and components, and fails with an install
 /// report if system prerequisites are missing.
-pub fn ensure(requirements: &Requirements, root: &Path) -> Result<()> {
+pub fn ensure(requirements: &Requirements<'_>, root: &Path) -> Result<()> {
     let missing: Vec<&Check> = requirements
         .checks
         .iter()
@@ -161,6 +163,7 @@ pub fn is_present(probe: &Probe) -> bool {
             }
         }
         Probe::LibClang => find_libclang().is_some(),
+        Probe::File(path) => Path::new(path).exists(),
     }
 }
 
