@@ -53,9 +53,24 @@ pub enum LoadErrorKind {
     TooLarge,
 }
 
+impl LoadErrorKind {
+    /// A short description, e.g. `malformed module`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::BadMagic => "not a WebAssembly module",
+            Self::BadVersion => "unsupported WebAssembly version",
+            Self::Malformed => "malformed module",
+            Self::Invalid => "invalid module",
+            Self::Unsupported => "module uses an unsupported feature",
+            Self::OutOfMemory => "out of memory while loading",
+            Self::TooLarge => "module too large",
+        }
+    }
+}
+
 /// A module could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{kind:?} module: {message}")]
+#[error("{}: {message}", kind.describe())]
 pub struct LoadError {
     /// What kind of failure it was.
     pub kind: LoadErrorKind,

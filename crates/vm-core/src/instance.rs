@@ -18,6 +18,8 @@ use crate::runtime::{Runtime, ensure_thread_env};
 use crate::trap::{HostError, Trap};
 use crate::value::{FunctionType, Value, ValueType};
 
+/// Size of a WebAssembly page.
+const WASM_PAGE_SIZE: u64 = 65_536;
 /// Largest number of 64 KiB pages a wasm32 memory can have.
 pub const MAX_PAGES: u32 = 65_536;
 /// Largest instruction budget WAMR can count (a C `int`).
@@ -431,7 +433,9 @@ fn check_imports(module: &Module, linker: &Linker) -> Result<(), InstantiationEr
 }
 
 /// WAMR caps growth at `max_memory_pages` but lets a larger *initial* memory through; the
-/// limit is a promise to the embedder, so such a module is refused.
+/// limit is a promise to the embedder, so such a module is refused. Bytes are compared, not
+/// pages: for a module that never grows its memory, WAMR folds the whole initial memory into
+/// one large "page".
 fn check_initial_memory(
     raw: sys::wasm_module_inst_t,
     limits: &Limits,
@@ -440,15 +444,19 @@ fn check_initial_memory(
         return Ok(());
     };
     // SAFETY: `raw` is a live instance; the memory, if any, belongs to it.
-    let initial = unsafe {
+    let bytes = unsafe {
         let memory = sys::wasm_runtime_get_default_memory(raw);
         if memory.is_null() {
             return Ok(());
         }
         sys::wasm_memory_get_cur_page_count(memory)
+            .saturating_mul(sys::wasm_memory_get_bytes_per_page(memory))
     };
-    if initial > u64::from(max) {
-        return Err(InstantiationError::MemoryLimit { initial, max });
+    if bytes > u64::from(max) * WASM_PAGE_SIZE {
+        return Err(InstantiationError::MemoryLimit {
+            initial: bytes.div_ceil(WASM_PAGE_SIZE),
+            max,
+        });
     }
     Ok(())
 }
@@ -490,7 +498,11 @@ fn instantiate(
         raw
     };
     if raw.is_null() {
-        return Err(InstantiationError::Wamr(error_text(&error)));
+        let message = error_text(&error);
+        let message = message
+            .strip_prefix("WASM module instantiate failed: ")
+            .unwrap_or(&message);
+        return Err(InstantiationError::Wamr(String::from(message)));
     }
     Ok(raw)
 }

@@ -61,6 +61,30 @@ fn initial_memory_above_the_limit_fails_to_instantiate() {
 }
 
 #[test]
+fn a_module_that_never_grows_cannot_slip_past_the_limit() {
+    // Without memory.grow/size, WAMR folds the initial memory into one large page.
+    let wat = r#"(module (memory 4) (func (export "f")))"#;
+    let limits = Limits {
+        max_memory_pages: Some(2),
+        ..Limits::default()
+    };
+    let result = Instance::new(
+        runtime(),
+        &module(wat),
+        &Linker::new(runtime()),
+        limits,
+        InstanceData::new(),
+    );
+    assert!(
+        matches!(
+            result,
+            Err(InstantiationError::MemoryLimit { initial: 4, max: 2 })
+        ),
+        "{result:?}"
+    );
+}
+
+#[test]
 fn out_of_range_limits_are_rejected_before_instantiation() {
     let cases = [
         (

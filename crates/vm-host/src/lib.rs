@@ -6,7 +6,13 @@
 #![no_std]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod clock;
+pub mod fs;
 pub mod memory;
+pub mod random;
+pub mod stdio;
+pub mod task;

@@ -1,0 +1,160 @@
+//! The virtual machine: load, instantiate, run.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use vm_core::{
+    CallError, Instance, InstanceData, Limits, Linker, MemoryUsage, Module, Runtime, Value,
+};
+
+use crate::builder::Builder;
+use crate::error::Error;
+use crate::options::{ExitStatus, RunOptions};
+
+/// A configured virtual machine: the runtime, the host functions guests may import and the
+/// limits each instance gets.
+///
+/// Cheap to clone and `Send + Sync`: the kernel can share one VM between tasks, each running
+/// its own instances.
+#[derive(Debug, Clone)]
+pub struct VirtualMachine {
+    runtime: &'static Runtime,
+    linker: Linker,
+    limits: Limits,
+}
+
+impl VirtualMachine {
+    /// Starts configuring a VM.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    pub(crate) fn new(runtime: &'static Runtime, linker: Linker, limits: Limits) -> Self {
+        Self {
+            runtime,
+            linker,
+            limits,
+        }
+    }
+
+    /// The limits each instance gets.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The host functions guests may import.
+    pub fn linker(&self) -> &Linker {
+        &self.linker
+    }
+
+    /// Memory held by the process-wide runtime, shared by every VM of the process (with a pool
+    /// allocator, `capacity` is the pool size chosen by the first VM built).
+    pub fn runtime_memory_usage(&self) -> MemoryUsage {
+        self.runtime.memory_usage()
+    }
+
+    /// Loads and validates a module from bytes the VM takes ownership of (e.g. a file read
+    /// into RAM).
+    pub fn load(&self, bytes: impl Into<Box<[u8]>>) -> Result<Module, Error> {
+        Module::from_bytes(self.runtime, bytes).map_err(Error::Load)
+    }
+
+    /// Loads a module from a read-only buffer (e.g. an app in flash), which is never written.
+    pub fn load_static(&self, bytes: &'static [u8]) -> Result<Module, Error> {
+        Module::from_static(self.runtime, bytes).map_err(Error::Load)
+    }
+
+    /// Instantiates `module` with this VM's host functions and limits and the given host-side
+    /// data. Every import must be provided, else this fails with
+    /// [`InstantiationError::MissingImport`](vm_core::InstantiationError::MissingImport).
+    pub fn instantiate(&self, module: &Module, data: InstanceData) -> Result<Instance, Error> {
+        Instance::new(self.runtime, module, &self.linker, self.limits, data)
+            .map_err(Error::Instantiation)
+    }
+
+    /// Runs an app: instantiates `module` (with the options' instance data, or empty data),
+    /// calls the options' entry point and drops the instance.
+    ///
+    /// A normal return gives [`ExitStatus::Returned`] (values the entry point returns are
+    /// ignored), a host exit request [`ExitStatus::Exited`]; traps, timeouts and every other
+    /// failure are errors.
+    pub fn run(&self, module: &Module, options: &RunOptions) -> Result<ExitStatus, Error> {
+        let mut instance = self.instantiate(module, options.make_data())?;
+        self.run_instance(&mut instance, options)
+    }
+
+    /// Runs the options' entry point of an existing instance, as [`run`](Self::run) does.
+    ///
+    /// The instance stays with the caller, e.g. to read its data (captured output, ...) after
+    /// the run. After an exit, trap or timeout the instance is unusable.
+    pub fn run_instance(
+        &self,
+        instance: &mut Instance,
+        options: &RunOptions,
+    ) -> Result<ExitStatus, Error> {
+        let name = options.entry_name();
+        let ty = instance.function_type(name).map_err(|error| match error {
+            CallError::ExportNotFound { .. } => Error::EntryNotFound {
+                name: String::from(name),
+            },
+            other => Error::Call(other),
+        })?;
+        if !ty.params().is_empty() {
+            return Err(Error::EntrySignature {
+                name: String::from(name),
+                ty,
+            });
+        }
+        match self.call(instance, name, &[], options) {
+            Ok(_) => Ok(ExitStatus::Returned),
+            Err(Error::Call(CallError::Exited { code })) => Ok(ExitStatus::Exited(code)),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Calls the export `name` of a fresh instance of `module` (empty instance data, no
+    /// timeout) and returns its results.
+    pub fn invoke(&self, module: &Module, name: &str, args: &[Value]) -> Result<Vec<Value>, Error> {
+        self.invoke_with(module, name, args, &RunOptions::new())
+    }
+
+    /// Like [`invoke`](Self::invoke), with the options' instance data and timeout (the
+    /// options' entry point is not used: `name` is called).
+    pub fn invoke_with(
+        &self,
+        module: &Module,
+        name: &str,
+        args: &[Value],
+        options: &RunOptions,
+    ) -> Result<Vec<Value>, Error> {
+        let mut instance = self.instantiate(module, options.make_data())?;
+        self.call(&mut instance, name, args, options)
+    }
+
+    /// Calls the export `name` of an existing instance, honouring the options' timeout.
+    ///
+    /// A timeout stops the instance for good. If it expires just as the call returns, the
+    /// call's result is kept, but the instance's next call fails with
+    /// [`Trap::Terminated`](vm_core::Trap::Terminated).
+    ///
+    /// A host exit request during the call is [`CallError::Exited`] (class
+    /// [`FailureClass::Exited`](crate::FailureClass::Exited)).
+    pub fn call(
+        &self,
+        instance: &mut Instance,
+        name: &str,
+        args: &[Value],
+        options: &RunOptions,
+    ) -> Result<Vec<Value>, Error> {
+        #[cfg(feature = "std")]
+        if let Some(after) = options.timeout_duration() {
+            return crate::watchdog::call_with_timeout(instance, after, |instance| {
+                instance.call(name, args)
+            });
+        }
+        // Without std there is no timeout to honour.
+        let _ = options;
+        instance.call(name, args).map_err(Error::Call)
+    }
+}

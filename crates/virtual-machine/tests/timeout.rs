@@ -1,0 +1,86 @@
+//! Timeouts (`std`): a watchdog stops runs that take too long, and never outlives a run.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{SPIN, module, vm};
+use virtual_machine::{Error, ExitStatus, FailureClass, RunOptions, Value};
+
+#[test]
+fn a_timeout_stops_an_infinite_loop() {
+    let vm = vm();
+    let app = module(&vm, SPIN);
+    let after = Duration::from_millis(100);
+    let started = Instant::now();
+    let error = vm.run(&app, &RunOptions::new().timeout(after)).unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(error, Error::Timeout { after: reported } if reported == after),
+        "{error:?}"
+    );
+    assert_eq!(error.class(), FailureClass::Timeout);
+    assert_eq!(error.to_string(), "timed out after 100ms");
+    assert!(elapsed >= after, "stopped early, after {elapsed:?}");
+    assert!(elapsed < Duration::from_millis(900), "took {elapsed:?}");
+}
+
+#[test]
+fn invoke_honours_the_timeout_too() {
+    let vm = vm();
+    let app = module(
+        &vm,
+        r#"(module (func (export "spin") (param i32) (result i32) (loop $again (br $again)) (local.get 0)))"#,
+    );
+    let options = RunOptions::new().timeout(Duration::from_millis(50));
+    let error = vm
+        .invoke_with(&app, "spin", &[Value::I32(1)], &options)
+        .unwrap_err();
+    assert_eq!(error.class(), FailureClass::Timeout);
+}
+
+#[test]
+fn the_watchdog_does_not_fire_when_the_run_finishes_first() {
+    let vm = vm();
+    let app = module(&vm, r#"(module (func (export "_start")))"#);
+    // A long timeout: if the watchdog lingered until it expired, `run` would take that long.
+    let options = RunOptions::new().timeout(Duration::from_secs(30));
+    let started = Instant::now();
+    for _ in 0..20 {
+        assert_eq!(vm.run(&app, &options).unwrap(), ExitStatus::Returned);
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn the_watchdog_leaves_an_instance_usable_when_the_call_finishes_first() {
+    let vm = vm();
+    let app = module(
+        &vm,
+        r#"(module (func (export "f") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))"#,
+    );
+    let mut instance = vm.instantiate(&app, Default::default()).unwrap();
+    let options = RunOptions::new().timeout(Duration::from_secs(30));
+    for value in 0..5 {
+        let result = vm
+            .call(&mut instance, "f", &[Value::I32(value)], &options)
+            .unwrap();
+        assert_eq!(result, [Value::I32(value + 1)]);
+    }
+    assert!(!instance.is_unusable());
+}
+
+#[test]
+fn a_stop_by_someone_else_is_a_trap_not_a_timeout() {
+    let vm = vm();
+    let app = module(&vm, SPIN);
+    let mut instance = vm.instantiate(&app, Default::default()).unwrap();
+    instance.stop_handle().stop();
+    let options = RunOptions::new().timeout(Duration::from_secs(30));
+    let error = vm.run_instance(&mut instance, &options).unwrap_err();
+    assert_eq!(error.class(), FailureClass::Trap, "{error:?}");
+}

@@ -1,0 +1,148 @@
+//! The command line, as clap types.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::units;
+
+/// The exit-code table of `--help` (keep in sync with `exit_code.rs`; a test checks that every
+/// code is listed). A macro so that `concat!` can join it with other literals.
+macro_rules! exit_codes {
+    () => {
+        "\
+Exit codes:
+  0    success (or the guest's own code when it exits through a host exit request;
+       codes above 255 become 255)
+  2    usage error
+  124  the run exceeded --timeout
+  125  host-side failure: unreadable file, bad --invoke arguments, export not found,
+       runtime failed to start
+  126  load or instantiation failure: malformed module, missing import, memory above
+       --max-memory, --pool too small
+  134  the guest trapped (the trap is named on stderr)
+  152  the guest used up its --fuel instruction budget
+
+On failure, exactly one line goes to stderr: `xila-vm: FILE: CAUSE`."
+    };
+}
+
+/// Epilogue of `xila-vm --help`.
+pub const TOP_AFTER_HELP: &str = concat!(
+    "\
+Examples:
+  xila-vm run app.wasm
+  xila-vm run app.wasm --fuel 1000000 --timeout 2s
+  xila-vm run math.wasm --invoke add 40 2
+
+Run `xila-vm run --help` for every option.
+
+",
+    exit_codes!()
+);
+
+/// Epilogue of `xila-vm run --help`: value syntax, examples, exit codes.
+pub const RUN_AFTER_HELP: &str = concat!(
+    "\
+Sizes: a whole number followed by B, KiB, MiB or GiB (powers of 1024; KB, MB are refused
+as ambiguous). A bare number means 64 KiB pages for --max-memory and bytes for --stack and
+--pool. Durations: a number (fractions allowed) followed by ms, s, m or h.
+
+Examples:
+  xila-vm run app.wasm
+  xila-vm run app.wasm --fuel 1000000 --timeout 1.5s
+  xila-vm run app.wasm --max-memory 1MiB --stack 32KiB --pool 4MiB
+  xila-vm run math.wasm --invoke add 40 2
+  xila-vm run math.wasm --invoke scale 0x10 2.5
+  xila-vm run math.wasm --invoke negate -inf
+
+",
+    exit_codes!()
+);
+
+/// Run WebAssembly modules in the Xila virtual machine (WAMR, fast interpreter).
+#[derive(Debug, Parser)]
+#[command(name = "xila-vm", version, after_help = TOP_AFTER_HELP)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a WebAssembly module: its `_start` export, or the export named by --invoke.
+    #[command(after_help = RUN_AFTER_HELP)]
+    Run(RunArgs),
+}
+
+/// Options of `xila-vm run`.
+///
+/// Each option's first doc paragraph is its `-h` summary; `--help` shows all of it.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The WebAssembly module (`.wasm` binary) to run.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Call this exported function instead of `_start` and print its results.
+    ///
+    /// ARGS are its arguments, parsed by the export's parameter types: i32/i64 in decimal or
+    /// 0x-hex, negative allowed (both the signed and the unsigned range); f32/f64 in Rust
+    /// syntax (1.5, -2e3, nan, inf). Results are printed one per line: integers in signed
+    /// decimal, floats like Rust's `{}`.
+    #[arg(long, value_name = "NAME")]
+    pub invoke: Option<String>,
+
+    /// Instruction budget of each call into the guest, at most 2147483647.
+    ///
+    /// A guest that uses it up is stopped with exit code 152. Default: unlimited.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=2_147_483_647))]
+    pub fuel: Option<u64>,
+
+    /// Maximum linear memory, in 64 KiB pages (`16`) or bytes with a unit (`1MiB`).
+    ///
+    /// A bare number is pages; a number with B, KiB, MiB or GiB is bytes, rounded up to whole
+    /// pages (`64KiB` and `65536B` are both 1 page). At most 65536 pages. memory.grow beyond
+    /// the limit returns -1 to the guest; a module whose initial memory is larger fails to
+    /// instantiate (exit code 126). Default: the module's own maximum.
+    #[arg(long, value_name = "SIZE", value_parser = units::parse_memory_pages)]
+    pub max_memory: Option<u32>,
+
+    /// Size of the wasm operand/frame stack, in bytes (`65536`) or with a unit (`64KiB`).
+    ///
+    /// At least 1024 bytes; default 64KiB. Deeper recursion traps with a stack overflow.
+    #[arg(long, value_name = "BYTES", value_parser = units::parse_stack_size)]
+    pub stack: Option<u32>,
+
+    /// Stop the run after this long (`500ms`, `1s`, `1.5s`, `2m`, `1h`).
+    ///
+    /// A number, fractions allowed, followed by ms, s, m or h. A run that has not finished
+    /// by then is stopped with exit code 124. The time to load and instantiate the module is
+    /// not counted.
+    #[arg(long, value_name = "DURATION", value_parser = units::parse_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Take all VM memory from one pool of this many bytes (`4MiB`, `1048576`).
+    ///
+    /// Modules, instances, stacks and linear memories all come out of the pool, as on an
+    /// embedded device, instead of the system allocator; a run that needs more fails (a
+    /// module that cannot be instantiated: exit code 126; memory.grow: -1). A bare number is
+    /// bytes; at least 8KiB.
+    #[arg(long, value_name = "BYTES", value_parser = units::parse_pool_size)]
+    pub pool: Option<usize>,
+
+    /// Arguments of the --invoke function.
+    ///
+    /// Without --invoke none are accepted yet (passing program arguments to WASI apps is not
+    /// supported yet). Values may start with `-` (`-1`, `-0x10`, `-inf`); everything from the
+    /// first ARG on, or after `--`, is taken as ARGS, even if it looks like an option.
+    #[arg(
+        value_name = "ARGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub args: Vec<String>,
+}

@@ -1,0 +1,136 @@
+//! `xila-vm`: run a WebAssembly module in the Xila virtual machine on a desktop host.
+//!
+//! `xila-vm run FILE [OPTIONS] [ARGS]...` loads FILE, runs its `_start` export (or, with
+//! `--invoke NAME`, calls NAME with ARGS and prints its results) under the limits given as
+//! options, and turns the outcome into an exit code (see [`exit_code`]). Every failure is
+//! reported as one line on stderr: `xila-vm: FILE: CAUSE`.
+
+mod cli;
+mod exit_code;
+mod invoke;
+mod units;
+
+use std::io;
+use std::process::ExitCode;
+
+use clap::Parser;
+use virtual_machine::{Allocator, InstanceData, LogLevel, RunOptions, VirtualMachine};
+
+use crate::cli::{Cli, Command, RunArgs};
+
+/// Why a run failed: the exit code and the cause for the stderr line.
+#[derive(Debug)]
+struct Failure {
+    code: u8,
+    cause: String,
+}
+
+impl Failure {
+    fn new(code: u8, cause: impl ToString) -> Self {
+        Self {
+            code,
+            cause: cause.to_string(),
+        }
+    }
+}
+
+impl From<virtual_machine::Error> for Failure {
+    fn from(error: virtual_machine::Error) -> Self {
+        Self::new(exit_code::for_error(&error), error)
+    }
+}
+
+fn main() -> ExitCode {
+    // clap prints usage errors and exits with 2, or prints --help / --version and exits with 0.
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => match run(&args) {
+            Ok(code) => ExitCode::from(code),
+            Err(failure) => {
+                // One line, whatever a host function's error message contains.
+                let cause = failure.cause.replace(['\r', '\n'], " ");
+                eprintln!("xila-vm: {}: {cause}", args.file.display());
+                ExitCode::from(failure.code)
+            }
+        },
+    }
+}
+
+/// Runs `xila-vm run`; returns the exit code of a run that did not fail.
+fn run(args: &RunArgs) -> Result<u8, Failure> {
+    if let (None, Some(first)) = (&args.invoke, args.args.first()) {
+        // Like `wasmtime run`, anything after the module belongs to the guest, so a mistyped
+        // option lands here too: name it.
+        return Err(Failure::new(
+            exit_code::USAGE,
+            format!(
+                "unexpected argument {first:?}: arguments after the module are only accepted \
+                 with --invoke for now (passing program arguments to WASI apps is not \
+                 supported yet)"
+            ),
+        ));
+    }
+    let bytes = std::fs::read(&args.file).map_err(|error| {
+        Failure::new(
+            exit_code::HOST_FAILURE,
+            format!("cannot read the file: {error}"),
+        )
+    })?;
+    let vm = build_vm(args)?;
+    let module = vm.load(bytes)?;
+    let mut options = RunOptions::new();
+    if let Some(timeout) = args.timeout {
+        options = options.timeout(timeout);
+    }
+    match &args.invoke {
+        None => Ok(exit_code::for_guest(vm.run(&module, &options)?.code())),
+        Some(name) => {
+            let mut instance = vm.instantiate(&module, InstanceData::new())?;
+            let ty = instance
+                .function_type(name)
+                .map_err(virtual_machine::Error::Call)?;
+            let values = invoke::parse_arguments(name, &ty, &args.args)
+                .map_err(|error| Failure::new(exit_code::HOST_FAILURE, error))?;
+            let results = match vm.call(&mut instance, name, &values, &options) {
+                Ok(results) => results,
+                // An exit request is the guest's way to end, not a failure of the run.
+                Err(error) => {
+                    return match error.exit_code() {
+                        Some(code) => Ok(exit_code::for_guest(code)),
+                        None => Err(error.into()),
+                    };
+                }
+            };
+            invoke::write_results(&mut io::stdout().lock(), &results).map_err(|error| {
+                Failure::new(
+                    exit_code::HOST_FAILURE,
+                    format!("cannot print the results: {error}"),
+                )
+            })?;
+            Ok(exit_code::SUCCESS)
+        }
+    }
+}
+
+/// The VM the options describe.
+fn build_vm(args: &RunArgs) -> Result<VirtualMachine, Failure> {
+    let allocator = match args.pool {
+        Some(size) => Allocator::Pool { size },
+        None => Allocator::System,
+    };
+    // WAMR's own log lines would go to stdout, mixed with --invoke results; every failure
+    // reaches the user as a typed error on stderr instead.
+    let mut builder = VirtualMachine::builder()
+        .allocator(allocator)
+        .log_level(LogLevel::Fatal);
+    if let Some(pages) = args.max_memory {
+        builder = builder.max_memory_pages(pages);
+    }
+    if let Some(bytes) = args.stack {
+        builder = builder.stack_size(bytes);
+    }
+    if let Some(fuel) = args.fuel {
+        builder = builder.instruction_budget(fuel);
+    }
+    Ok(builder.build()?)
+}
