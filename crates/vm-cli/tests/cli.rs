@@ -46,9 +46,26 @@ impl Fixture {
     }
 }
 
+/// The `xila-vm` binary as a command. Under emulation (`cargo xtask cross riscv64 --test`)
+/// a test cannot `exec` a foreign binary itself, so the emulator named in
+/// `XILA_VM_TEST_RUNNER` starts it.
+fn xila_vm() -> Command {
+    let binary = env!("CARGO_BIN_EXE_xila-vm");
+    let runner = std::env::var("XILA_VM_TEST_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    match words.next() {
+        Some(emulator) => {
+            let mut command = Command::new(emulator);
+            command.args(words).arg(binary);
+            command
+        }
+        None => Command::new(binary),
+    }
+}
+
 /// Runs `xila-vm run FILE ARGS...`.
 fn run(file: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xila-vm"))
+    xila_vm()
         .arg("run")
         .arg(file)
         .args(args)
@@ -136,7 +153,7 @@ fn invoke_accepts_values_that_start_with_a_hyphen() {
 fn options_may_precede_the_file() {
     let fixture = Fixture::new();
     let file = fixture.module("math.wasm", MATH);
-    let output = Command::new(env!("CARGO_BIN_EXE_xila-vm"))
+    let output = xila_vm()
         .args(["run", "--fuel", "1000", "--invoke", "add"])
         .arg(&file)
         .args(["1", "2"])
@@ -379,10 +396,7 @@ fn a_pool_holds_all_vm_memory() {
 
 #[test]
 fn help_documents_every_option_and_exit_code() {
-    let output = Command::new(env!("CARGO_BIN_EXE_xila-vm"))
-        .args(["run", "--help"])
-        .output()
-        .unwrap();
+    let output = xila_vm().args(["run", "--help"]).output().unwrap();
     assert_code(&output, 0);
     let help = stdout(&output);
     for needle in [
@@ -407,23 +421,15 @@ fn help_documents_every_option_and_exit_code() {
             "run --help lacks {needle:?}:\n{help}"
         );
     }
-    let output = Command::new(env!("CARGO_BIN_EXE_xila-vm"))
-        .arg("--help")
-        .output()
-        .unwrap();
+    let output = xila_vm().arg("--help").output().unwrap();
     assert_code(&output, 0);
     assert!(stdout(&output).contains("run"));
 }
 
 #[test]
 fn a_missing_subcommand_or_file_is_a_usage_error() {
-    let output = Command::new(env!("CARGO_BIN_EXE_xila-vm"))
-        .output()
-        .unwrap();
+    let output = xila_vm().output().unwrap();
     assert_code(&output, 2);
-    let output = Command::new(env!("CARGO_BIN_EXE_xila-vm"))
-        .arg("run")
-        .output()
-        .unwrap();
+    let output = xila_vm().arg("run").output().unwrap();
     assert_code(&output, 2);
 }
