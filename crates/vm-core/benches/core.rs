@@ -54,7 +54,8 @@ fn instance(wat: &str, linker: &Linker) -> Instance {
 fn load_instantiate(criterion: &mut Criterion) {
     let bytes = wat::parse_str(SMALL_MODULE).expect("valid WAT");
     let linker = Linker::new(runtime());
-    criterion.bench_function("load_instantiate/small_module", |bench| {
+    let mut group = criterion.benchmark_group("load_instantiate");
+    group.bench_function("small_module", |bench| {
         bench.iter(|| {
             let module = Module::from_bytes(runtime(), bytes.clone()).expect("loads");
             black_box(
@@ -69,6 +70,7 @@ fn load_instantiate(criterion: &mut Criterion) {
             );
         });
     });
+    group.finish();
 }
 
 fn host_call(criterion: &mut Criterion) {
@@ -79,7 +81,8 @@ fn host_call(criterion: &mut Criterion) {
         })
         .expect("defines");
     let mut instance = instance(HOST_CALLER, &linker);
-    criterion.bench_function("host_call/empty_round_trip", |bench| {
+    let mut group = criterion.benchmark_group("host_call");
+    group.bench_function("empty_round_trip", |bench| {
         bench.iter(|| {
             let result = instance
                 .call("calls", &[Value::I32(HOST_CALLS)])
@@ -87,11 +90,13 @@ fn host_call(criterion: &mut Criterion) {
             assert_eq!(result, [Value::I32(HOST_CALLS)]);
         });
     });
+    group.finish();
 }
 
 fn guest_loop(criterion: &mut Criterion) {
     let mut instance = instance(GUEST_LOOP, &Linker::new(runtime()));
-    criterion.bench_function("guest_loop/iteration", |bench| {
+    let mut group = criterion.benchmark_group("guest_loop");
+    group.bench_function("iteration", |bench| {
         bench.iter(|| {
             black_box(
                 instance
@@ -100,6 +105,7 @@ fn guest_loop(criterion: &mut Criterion) {
             )
         });
     });
+    group.finish();
 }
 
 criterion_group!(benches, load_instantiate, host_call, guest_loop);
