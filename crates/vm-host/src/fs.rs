@@ -242,3 +242,24 @@ pub trait File: Send + Sync {
     /// Flushes data to storage.
     fn sync_data(&self) -> Result<(), FsError>;
 }
+
+/// The longest name, in bytes, an adapter of this crate accepts for one path component (the
+/// `NAME_MAX` of POSIX systems).
+pub const MAX_NAME_LENGTH: usize = 255;
+
+/// Checks that `name` is a single path component, the way the adapters of this crate do
+/// before touching anything: empty, `.`, `..`, or containing `/` or NUL →
+/// [`FsError::InvalidInput`]; longer than [`MAX_NAME_LENGTH`] bytes →
+/// [`FsError::NameTooLong`].
+///
+/// The ABI layer already guarantees single components; this is the adapters' own line of
+/// defence (for the host adapter it is what keeps a name from being resolved as a path).
+pub fn validate_name(name: &str) -> Result<(), FsError> {
+    if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
+        return Err(FsError::InvalidInput);
+    }
+    if name.len() > MAX_NAME_LENGTH {
+        return Err(FsError::NameTooLong);
+    }
+    Ok(())
+}
