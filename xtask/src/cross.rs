@@ -243,7 +243,8 @@ pub fn run(root: &Path, target: &Target, options: Options) -> Result<()> {
         Kind::Linux { checks, .. } => prereqs::ensure(
             &Requirements {
                 checks: &[prereqs::WAMR_BUILD, checks],
-                rust_targets: &[target.triple],
+                // The test suite builds its WASI guest programs for wasm32-wasip1.
+                rust_targets: &[target.triple, "wasm32-wasip1"],
                 rust_components: &[],
             },
             root,

@@ -108,6 +108,15 @@ impl Builder {
         self
     }
 
+    /// Gives guests WASI preview1 (`wasi_snapshot_preview1`), implemented by `vm-abi-wasi`.
+    ///
+    /// Each instance then needs a [`WasiContext`](crate::wasi::WasiContext) in its
+    /// `InstanceData` (see [`RunOptions::wasi`](crate::RunOptions::wasi)); a WASI call on an
+    /// instance without one traps.
+    pub fn wasi(self) -> Self {
+        self.host_functions(vm_abi_wasi::define)
+    }
+
     /// Starts the process-wide runtime if no VM did yet, checks the limits and defines the
     /// host functions.
     ///

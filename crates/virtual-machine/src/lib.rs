@@ -50,6 +50,10 @@ pub use builder::Builder;
 pub use error::{Error, FailureClass};
 pub use machine::VirtualMachine;
 pub use options::{DEFAULT_ENTRY, ExitStatus, RunOptions};
+/// WASI preview1: the context each instance carries and its builder (see [`Builder::wasi`]).
+pub use vm_abi_wasi as wasi;
+/// The adapter traits the kernel implements, and the desktop implementations (`std`).
+pub use vm_host as host;
 
 // Everything a kernel needs from vm-core, so it depends on this crate only.
 pub use vm_core::{

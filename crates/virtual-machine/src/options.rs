@@ -82,6 +82,20 @@ impl RunOptions {
         self
     }
 
+    /// Gives each instance the run creates a fresh WASI context from `factory` (arguments,
+    /// environment, preopens, stdio, adapters); shorthand for an
+    /// [`instance_data`](Self::instance_data) factory that inserts it.
+    pub fn wasi(
+        self,
+        factory: impl Fn() -> vm_abi_wasi::WasiContext + Send + Sync + 'static,
+    ) -> Self {
+        self.instance_data(move || {
+            let mut data = InstanceData::new();
+            data.insert(factory());
+            data
+        })
+    }
+
     /// Stops the guest call if it has not finished after `after`; it then fails with
     /// [`Error::Timeout`](crate::Error::Timeout).
     ///

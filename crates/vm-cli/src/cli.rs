@@ -51,6 +51,7 @@ as ambiguous). A bare number means 64 KiB pages for --max-memory and bytes for -
 
 Examples:
   xila-vm run app.wasm
+  xila-vm run app.wasm --dir ./data::/ --env GREETING=hi --env HOME -- first second
   xila-vm run app.wasm --fuel 1000000 --timeout 1.5s
   xila-vm run app.wasm --max-memory 1MiB --stack 32KiB --pool 4MiB
   xila-vm run math.wasm --invoke add 40 2
@@ -60,6 +61,56 @@ Examples:
 ",
     exit_codes!()
 );
+
+/// A `--dir` value: a host directory and the name the guest sees it under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preopen {
+    /// The host directory.
+    pub host: PathBuf,
+    /// The guest's name for it.
+    pub guest: String,
+}
+
+/// Parses `HOST` or `HOST::GUEST`.
+fn parse_dir(value: &str) -> Result<Preopen, String> {
+    let (host, guest) = match value.split_once("::") {
+        Some((host, guest)) => (host, guest),
+        None => (value, value),
+    };
+    if host.is_empty() || guest.is_empty() {
+        return Err(String::from("expected HOST or HOST::GUEST, both non-empty"));
+    }
+    Ok(Preopen {
+        host: PathBuf::from(host),
+        guest: String::from(guest),
+    })
+}
+
+/// An `--env` value: a variable name and its value, or `None` to take the host's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvVar {
+    /// The name.
+    pub key: String,
+    /// The value given, `None` to inherit the host's.
+    pub value: Option<String>,
+}
+
+/// Parses `KEY=VALUE` or `KEY`.
+fn parse_env(value: &str) -> Result<EnvVar, String> {
+    let (key, value) = match value.split_once('=') {
+        Some((key, value)) => (key, Some(String::from(value))),
+        None => (value, None),
+    };
+    if key.is_empty() || key.contains('\0') {
+        return Err(String::from(
+            "expected KEY=VALUE or KEY with a non-empty KEY",
+        ));
+    }
+    Ok(EnvVar {
+        key: String::from(key),
+        value,
+    })
+}
 
 /// Run WebAssembly modules in the Xila virtual machine (WAMR, fast interpreter).
 #[derive(Debug, Parser)]
@@ -134,11 +185,28 @@ pub struct RunArgs {
     #[arg(long, value_name = "BYTES", value_parser = units::parse_pool_size)]
     pub pool: Option<usize>,
 
-    /// Arguments of the --invoke function.
+    /// Give the guest a host directory, as `HOST` or `HOST::GUEST` (repeatable).
     ///
-    /// Without --invoke none are accepted yet (passing program arguments to WASI apps is not
-    /// supported yet). Values may start with `-` (`-1`, `-0x10`, `-inf`); everything from the
-    /// first ARG on, or after `--`, is taken as ARGS, even if it looks like an option.
+    /// The guest sees the directory HOST under the name GUEST (default: HOST as written), as
+    /// a WASI preopen; paths are resolved inside it and can never leave it (`..` past it,
+    /// absolute symlinks and links out of it are refused). Preopens get descriptors 3, 4, …
+    /// in order. Example: `--dir ./data::/`.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]", value_parser = parse_dir)]
+    pub dirs: Vec<Preopen>,
+
+    /// Set an environment variable of the guest: `KEY=VALUE`, or `KEY` to pass the host's
+    /// value (repeatable).
+    ///
+    /// The guest sees only the variables given here.
+    #[arg(long = "env", value_name = "KEY[=VALUE]", value_parser = parse_env)]
+    pub env: Vec<EnvVar>,
+
+    /// The guest's arguments, or the arguments of the --invoke function.
+    ///
+    /// For a WASI program they follow its argv[0], which is FILE as written. With --invoke
+    /// they are parsed by the export's parameter types. Values may start with `-` (`-1`,
+    /// `-inf`, `--flag`); everything from the first ARG on, or after `--`, is taken as ARGS,
+    /// even if it looks like an option.
     #[arg(
         value_name = "ARGS",
         trailing_var_arg = true,

@@ -14,6 +14,13 @@ use std::io;
 use std::process::ExitCode;
 
 use clap::Parser;
+use std::sync::Arc;
+
+use virtual_machine::host::fs::Directory;
+use virtual_machine::host::host::{
+    HostDirectory, HostStderr, HostStdin, HostStdout, OsRandom, SystemClock, ThreadTask,
+};
+use virtual_machine::wasi::WasiContext;
 use virtual_machine::{Allocator, InstanceData, LogLevel, RunOptions, VirtualMachine};
 
 use crate::cli::{Cli, Command, RunArgs};
@@ -58,18 +65,6 @@ fn main() -> ExitCode {
 
 /// Runs `xila-vm run`; returns the exit code of a run that did not fail.
 fn run(args: &RunArgs) -> Result<u8, Failure> {
-    if let (None, Some(first)) = (&args.invoke, args.args.first()) {
-        // Like `wasmtime run`, anything after the module belongs to the guest, so a mistyped
-        // option lands here too: name it.
-        return Err(Failure::new(
-            exit_code::USAGE,
-            format!(
-                "unexpected argument {first:?}: arguments after the module are only accepted \
-                 with --invoke for now (passing program arguments to WASI apps is not \
-                 supported yet)"
-            ),
-        ));
-    }
     let bytes = std::fs::read(&args.file).map_err(|error| {
         Failure::new(
             exit_code::HOST_FAILURE,
@@ -78,14 +73,18 @@ fn run(args: &RunArgs) -> Result<u8, Failure> {
     })?;
     let vm = build_vm(args)?;
     let module = vm.load(bytes)?;
+    let mut data = InstanceData::new();
+    data.insert(wasi_context(args)?);
+    let mut instance = vm.instantiate(&module, data)?;
     let mut options = RunOptions::new();
     if let Some(timeout) = args.timeout {
         options = options.timeout(timeout);
     }
     match &args.invoke {
-        None => Ok(exit_code::for_guest(vm.run(&module, &options)?.code())),
+        None => Ok(exit_code::for_guest(
+            vm.run_instance(&mut instance, &options)?.code(),
+        )),
         Some(name) => {
-            let mut instance = vm.instantiate(&module, InstanceData::new())?;
             let ty = instance
                 .function_type(name)
                 .map_err(virtual_machine::Error::Call)?;
@@ -112,6 +111,60 @@ fn run(args: &RunArgs) -> Result<u8, Failure> {
     }
 }
 
+/// The guest's WASI context: argv (FILE as written, then ARGS unless they belong to
+/// --invoke), the `--env` variables only, the `--dir` preopens, the process's stdio and the
+/// host's clock, randomness and scheduler.
+fn wasi_context(args: &RunArgs) -> Result<WasiContext, Failure> {
+    let mut preopens: Vec<(String, Arc<dyn Directory>)> = Vec::new();
+    for preopen in &args.dirs {
+        let directory = HostDirectory::open(&preopen.host).map_err(|error| {
+            Failure::new(
+                exit_code::HOST_FAILURE,
+                format!("cannot open --dir {}: {error}", preopen.host.display()),
+            )
+        })?;
+        preopens.push((preopen.guest.clone(), Arc::new(directory)));
+    }
+    let env: Vec<(String, String)> = args
+        .env
+        .iter()
+        .filter_map(|var| match &var.value {
+            Some(value) => Some((var.key.clone(), value.clone())),
+            // Like wasmtime: `--env KEY` passes the host's value, and nothing if it is unset.
+            None => std::env::var(&var.key)
+                .ok()
+                .map(|value| (var.key.clone(), value)),
+        })
+        .collect();
+    let mut argv = vec![args.file.to_string_lossy().into_owned()];
+    if args.invoke.is_none() {
+        argv.extend(args.args.iter().cloned());
+    }
+    build_wasi(&argv, &env, &preopens).map_err(|error| Failure::new(exit_code::USAGE, error))
+}
+
+fn build_wasi(
+    argv: &[String],
+    env: &[(String, String)],
+    preopens: &[(String, Arc<dyn Directory>)],
+) -> Result<WasiContext, virtual_machine::wasi::BuildError> {
+    let mut builder = WasiContext::builder()
+        .args(argv.iter().cloned())
+        .stdin(Box::new(HostStdin))
+        .stdout(Box::new(HostStdout))
+        .stderr(Box::new(HostStderr))
+        .clock(Arc::new(SystemClock))
+        .random(Arc::new(OsRandom))
+        .task(Arc::new(ThreadTask));
+    for (key, value) in env {
+        builder = builder.env(key.clone(), value.clone());
+    }
+    for (name, directory) in preopens {
+        builder = builder.preopen_directory(name.clone(), directory.clone());
+    }
+    builder.build()
+}
+
 /// The VM the options describe.
 fn build_vm(args: &RunArgs) -> Result<VirtualMachine, Failure> {
     let allocator = match args.pool {
@@ -122,7 +175,8 @@ fn build_vm(args: &RunArgs) -> Result<VirtualMachine, Failure> {
     // reaches the user as a typed error on stderr instead.
     let mut builder = VirtualMachine::builder()
         .allocator(allocator)
-        .log_level(LogLevel::Fatal);
+        .log_level(LogLevel::Fatal)
+        .wasi();
     if let Some(pages) = args.max_memory {
         builder = builder.max_memory_pages(pages);
     }

@@ -194,17 +194,68 @@ fn bad_invoke_arguments_are_host_failures_naming_the_argument() {
     assert!(stdout(&output).is_empty());
 }
 
+/// A WASI command that exits with `argc * 16 + environ count * 4 + preopen count`, and
+/// prints the name of preopen 3 when there is one.
+const WASI_COUNTS: &str = r#"(module
+    (import "wasi_snapshot_preview1" "args_sizes_get" (func $args (param i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "environ_sizes_get" (func $environ (param i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "fd_prestat_get" (func $prestat (param i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "fd_prestat_dir_name" (func $name (param i32 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1)
+    (func (export "_start") (local $preopens i32)
+        (drop (call $args (i32.const 0) (i32.const 4)))
+        (drop (call $environ (i32.const 8) (i32.const 12)))
+        (block $done
+            (loop $next
+                (br_if $done (call $prestat (i32.add (local.get $preopens) (i32.const 3)) (i32.const 16)))
+                (local.set $preopens (i32.add (local.get $preopens) (i32.const 1)))
+                (br $next)))
+        (if (local.get $preopens)
+            (then
+                (drop (call $name (i32.const 3) (i32.const 100) (i32.load (i32.const 20))))
+                (i32.store (i32.const 24) (i32.const 100))
+                (i32.store (i32.const 28) (i32.load (i32.const 20)))
+                (drop (call $write (i32.const 1) (i32.const 24) (i32.const 1) (i32.const 32)))))
+        (call $exit (i32.add (i32.add
+            (i32.mul (i32.load (i32.const 0)) (i32.const 16))
+            (i32.mul (i32.load (i32.const 8)) (i32.const 4)))
+            (local.get $preopens)))))"#;
+
 #[test]
-fn arguments_without_invoke_are_refused_for_now() {
+fn program_arguments_env_and_dirs_reach_the_guest() {
     let fixture = Fixture::new();
-    let file = fixture.module("math.wasm", MATH);
-    let output = run(&file, &["a", "b"]);
-    assert_code(&output, 2);
-    assert!(failure_cause(&output, &file).contains("--invoke"));
-    // An unknown option after the module is an argument for the guest, and named as such.
-    let output = run(&file, &["--bogus"]);
-    assert_code(&output, 2);
-    assert!(failure_cause(&output, &file).contains("\"--bogus\""));
+    let file = fixture.module("counts.wasm", WASI_COUNTS);
+    // argv = [FILE], no environment, no preopen.
+    assert_code(&run(&file, &[]), 16);
+    // Everything after FILE is the guest's, even what looks like an option.
+    assert_code(&run(&file, &["a", "--bogus", "c"]), 64);
+    let data = fixture.directory.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let dir = format!("{}::/sandbox", data.display());
+    let output = run(&file, &["--env", "A=1", "--env", "B=", "--dir", &dir, "x"]);
+    assert_code(&output, 41);
+    assert_eq!(stdout(&output), "/sandbox");
+    // `--env KEY` passes the host's value when it has one, and nothing otherwise.
+    let output = xila_vm()
+        .env("XILA_TEST_SET", "yes")
+        .env_remove("XILA_TEST_UNSET")
+        .args(["run"])
+        .arg(&file)
+        .args(["--env", "XILA_TEST_SET", "--env", "XILA_TEST_UNSET"])
+        .output()
+        .unwrap();
+    assert_code(&output, 20);
+}
+
+#[test]
+fn a_missing_dir_is_a_host_failure() {
+    let fixture = Fixture::new();
+    let file = fixture.module("counts.wasm", WASI_COUNTS);
+    let output = run(&file, &["--dir", "/no/such/dir::/"]);
+    assert_code(&output, 125);
+    assert!(failure_cause(&output, &file).contains("/no/such/dir"));
 }
 
 #[test]

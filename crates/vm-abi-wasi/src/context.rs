@@ -1,0 +1,375 @@
+//! The per-instance WASI state: arguments, environment, the descriptor table and the adapters.
+//!
+//! A [`WasiContext`] is built by the embedder (the facade, the CLI, the kernel) and stored in
+//! the instance's `InstanceData`; the WASI host functions find it there.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use vm_host::clock::Clock;
+use vm_host::fs::{Directory, File, FileType};
+use vm_host::random::Random;
+use vm_host::stdio::{InputStream, OutputStream};
+use vm_host::task::Task;
+
+use crate::errno::{Errno, WasiResult};
+use crate::types::rights;
+
+/// Most descriptors one instance may hold open (like a process's `RLIMIT_NOFILE`).
+pub const DEFAULT_MAX_DESCRIPTORS: u32 = 1024;
+
+/// An open file of the guest.
+pub struct OpenFile {
+    /// The adapter's file.
+    pub file: Box<dyn File>,
+    /// The current position (the adapter has none: reads and writes take offsets).
+    pub position: u64,
+    /// `fdflags` (append, nonblock, sync flags).
+    pub flags: u16,
+    /// Opened for reading.
+    pub readable: bool,
+    /// Opened for writing.
+    pub writable: bool,
+}
+
+/// An open directory of the guest.
+pub struct OpenDirectory {
+    /// The adapter's directory.
+    pub directory: Arc<dyn Directory>,
+    /// For preopens: the name the guest sees (`fd_prestat_dir_name`).
+    pub preopen_name: Option<String>,
+    /// `fdflags` (kept for `fd_fdstat_get`).
+    pub flags: u16,
+}
+
+/// What a descriptor refers to.
+pub enum Resource {
+    /// Standard input.
+    Stdin(Box<dyn InputStream>),
+    /// Standard output or error.
+    Output(Box<dyn OutputStream>),
+    /// A file.
+    File(OpenFile),
+    /// A directory.
+    Directory(OpenDirectory),
+}
+
+impl Resource {
+    /// The WASI `filetype` of the resource.
+    pub fn file_type(&self) -> FileType {
+        match self {
+            Self::Stdin(_) | Self::Output(_) => FileType::CharacterDevice,
+            Self::File(_) => FileType::RegularFile,
+            Self::Directory(_) => FileType::Directory,
+        }
+    }
+}
+
+/// One entry of the descriptor table.
+pub struct Descriptor {
+    /// What it refers to.
+    pub resource: Resource,
+    /// Rights of this descriptor.
+    pub rights_base: u64,
+    /// Rights that descriptors opened through it may get.
+    pub rights_inheriting: u64,
+}
+
+impl Descriptor {
+    /// Fails with `ENOTCAPABLE` unless the descriptor has all of `needed`.
+    pub fn require(&self, needed: u64) -> WasiResult {
+        if self.rights_base & needed == needed {
+            Ok(())
+        } else {
+            Err(Errno::NotCapable)
+        }
+    }
+}
+
+/// The descriptor table: 0–2 are stdio, preopens follow from 3, and a new descriptor always
+/// gets the lowest free number (as POSIX and wasmtime do).
+pub struct DescriptorTable {
+    slots: Vec<Option<Descriptor>>,
+    max: u32,
+}
+
+impl DescriptorTable {
+    /// An empty table holding at most `max` descriptors.
+    pub fn new(max: u32) -> Self {
+        Self {
+            slots: Vec::new(),
+            max,
+        }
+    }
+
+    /// Inserts at the lowest free number; `EMFILE` when the table is full.
+    pub fn insert(&mut self, descriptor: Descriptor) -> WasiResult<u32> {
+        if let Some(index) = self.slots.iter().position(Option::is_none) {
+            self.slots[index] = Some(descriptor);
+            return u32::try_from(index).map_err(|_| Errno::TooManyFiles);
+        }
+        let index = u32::try_from(self.slots.len()).map_err(|_| Errno::TooManyFiles)?;
+        if index >= self.max {
+            return Err(Errno::TooManyFiles);
+        }
+        self.slots.push(Some(descriptor));
+        Ok(index)
+    }
+
+    /// The descriptor `fd`, or `EBADF`.
+    pub fn get(&self, fd: u32) -> WasiResult<&Descriptor> {
+        self.slots
+            .get(fd as usize)
+            .and_then(Option::as_ref)
+            .ok_or(Errno::BadFileDescriptor)
+    }
+
+    /// The descriptor `fd` mutably, or `EBADF`.
+    pub fn get_mut(&mut self, fd: u32) -> WasiResult<&mut Descriptor> {
+        self.slots
+            .get_mut(fd as usize)
+            .and_then(Option::as_mut)
+            .ok_or(Errno::BadFileDescriptor)
+    }
+
+    /// Removes `fd`, or `EBADF`.
+    pub fn remove(&mut self, fd: u32) -> WasiResult<Descriptor> {
+        let descriptor = self
+            .slots
+            .get_mut(fd as usize)
+            .and_then(Option::take)
+            .ok_or(Errno::BadFileDescriptor)?;
+        while matches!(self.slots.last(), Some(None)) {
+            self.slots.pop();
+        }
+        Ok(descriptor)
+    }
+
+    /// Moves `from` onto `to`, closing what `to` held (`fd_renumber`); both must be open.
+    pub fn renumber(&mut self, from: u32, to: u32) -> WasiResult {
+        self.get(from)?;
+        self.get(to)?;
+        if from == to {
+            return Ok(());
+        }
+        let descriptor = self.remove(from)?;
+        // `to` is still open, so its slot exists and removing `from` did not shrink past it.
+        match self.slots.get_mut(to as usize) {
+            Some(slot) => {
+                *slot = Some(descriptor);
+                Ok(())
+            }
+            None => Err(Errno::BadFileDescriptor),
+        }
+    }
+
+    /// Open descriptors, in number order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &Descriptor)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(index, slot)| Some((index as u32, slot.as_ref()?)))
+    }
+}
+
+/// The WASI state of one instance.
+pub struct WasiContext {
+    /// Arguments, `argv[0]` first, each without its NUL.
+    pub args: Vec<Vec<u8>>,
+    /// Environment entries `KEY=VALUE`, each without its NUL.
+    pub env: Vec<Vec<u8>>,
+    /// The descriptor table.
+    pub descriptors: DescriptorTable,
+    /// Time source.
+    pub clock: Arc<dyn Clock>,
+    /// Randomness source.
+    pub random: Arc<dyn Random>,
+    /// Scheduling.
+    pub task: Arc<dyn Task>,
+}
+
+/// The WASI context could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    /// An adapter every WASI program needs was not given.
+    #[error("the WASI context needs a {0} adapter")]
+    MissingAdapter(&'static str),
+    /// An argument or environment entry contains a NUL byte, which C strings cannot carry.
+    #[error("argument or environment entry contains NUL: {0:?}")]
+    ContainsNul(String),
+    /// An environment key contains `=` or is empty.
+    #[error("invalid environment variable name: {0:?}")]
+    InvalidEnvKey(String),
+    /// More preopens than the descriptor table holds.
+    #[error("too many preopened directories")]
+    TooManyPreopens,
+}
+
+/// Builds a [`WasiContext`].
+#[derive(Default)]
+pub struct WasiContextBuilder {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    preopens: Vec<(String, Arc<dyn Directory>)>,
+    stdin: Option<Box<dyn InputStream>>,
+    stdout: Option<Box<dyn OutputStream>>,
+    stderr: Option<Box<dyn OutputStream>>,
+    clock: Option<Arc<dyn Clock>>,
+    random: Option<Arc<dyn Random>>,
+    task: Option<Arc<dyn Task>>,
+    max_descriptors: Option<u32>,
+}
+
+impl WasiContext {
+    /// Starts building a context.
+    pub fn builder() -> WasiContextBuilder {
+        WasiContextBuilder::default()
+    }
+}
+
+impl WasiContextBuilder {
+    /// Appends one argument (the first one is the program name, `argv[0]`).
+    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Appends arguments.
+    pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds an environment variable; the guest sees only the variables given here.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Preopens `directory` under the guest name `guest_path` (e.g. `/` or `.`); preopens get
+    /// descriptors 3, 4, … in the order they are added.
+    pub fn preopen_directory(
+        mut self,
+        guest_path: impl Into<String>,
+        directory: Arc<dyn Directory>,
+    ) -> Self {
+        self.preopens.push((guest_path.into(), directory));
+        self
+    }
+
+    /// Standard input (default: empty).
+    pub fn stdin(mut self, stream: Box<dyn InputStream>) -> Self {
+        self.stdin = Some(stream);
+        self
+    }
+
+    /// Standard output (default: discarded).
+    pub fn stdout(mut self, stream: Box<dyn OutputStream>) -> Self {
+        self.stdout = Some(stream);
+        self
+    }
+
+    /// Standard error (default: discarded).
+    pub fn stderr(mut self, stream: Box<dyn OutputStream>) -> Self {
+        self.stderr = Some(stream);
+        self
+    }
+
+    /// The clock adapter (required).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// The randomness adapter (required).
+    pub fn random(mut self, random: Arc<dyn Random>) -> Self {
+        self.random = Some(random);
+        self
+    }
+
+    /// The task adapter (required).
+    pub fn task(mut self, task: Arc<dyn Task>) -> Self {
+        self.task = Some(task);
+        self
+    }
+
+    /// Most descriptors the guest may hold (default [`DEFAULT_MAX_DESCRIPTORS`]).
+    pub fn max_descriptors(mut self, max: u32) -> Self {
+        self.max_descriptors = Some(max);
+        self
+    }
+
+    /// Builds the context.
+    pub fn build(self) -> Result<WasiContext, BuildError> {
+        let clock = self.clock.ok_or(BuildError::MissingAdapter("clock"))?;
+        let random = self.random.ok_or(BuildError::MissingAdapter("random"))?;
+        let task = self.task.ok_or(BuildError::MissingAdapter("task"))?;
+        let c_string = |text: String| {
+            if text.contains('\0') {
+                Err(BuildError::ContainsNul(text))
+            } else {
+                Ok(text.into_bytes())
+            }
+        };
+        let args = self
+            .args
+            .into_iter()
+            .map(c_string)
+            .collect::<Result<Vec<_>, _>>()?;
+        let env = self
+            .env
+            .into_iter()
+            .map(|(key, value)| {
+                if key.is_empty() || key.contains('=') {
+                    return Err(BuildError::InvalidEnvKey(key));
+                }
+                c_string(alloc::format!("{key}={value}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut descriptors =
+            DescriptorTable::new(self.max_descriptors.unwrap_or(DEFAULT_MAX_DESCRIPTORS));
+        let stdio = [
+            Resource::Stdin(self.stdin.unwrap_or_else(|| Box::new(crate::stdio::Empty))),
+            Resource::Output(
+                self.stdout
+                    .unwrap_or_else(|| Box::new(crate::stdio::Discard)),
+            ),
+            Resource::Output(
+                self.stderr
+                    .unwrap_or_else(|| Box::new(crate::stdio::Discard)),
+            ),
+        ];
+        for resource in stdio {
+            descriptors
+                .insert(Descriptor {
+                    resource,
+                    rights_base: rights::STDIO,
+                    rights_inheriting: 0,
+                })
+                .map_err(|_| BuildError::TooManyPreopens)?;
+        }
+        for (name, directory) in self.preopens {
+            descriptors
+                .insert(Descriptor {
+                    resource: Resource::Directory(OpenDirectory {
+                        directory,
+                        preopen_name: Some(name),
+                        flags: 0,
+                    }),
+                    rights_base: rights::DIRECTORY,
+                    rights_inheriting: rights::DIRECTORY | rights::FILE,
+                })
+                .map_err(|_| BuildError::TooManyPreopens)?;
+        }
+        Ok(WasiContext {
+            args,
+            env,
+            descriptors,
+            clock,
+            random,
+            task,
+        })
+    }
+}
