@@ -19,10 +19,9 @@ pub const REQUIREMENTS: Requirements = Requirements {
     rust_components: &[],
 };
 
-/// The package holding the benchmarks.
-pub const PACKAGE: &str = "vm-core";
-/// The bench target (`benches/core.rs`).
-pub const BENCH_TARGET: &str = "core";
+/// The criterion bench targets, as (package, bench target): vm-core's costs around guest
+/// code, and the WASI layer's cost per call.
+pub const TARGETS: &[(&str, &str)] = &[("vm-core", "core"), ("vm-abi-wasi", "wasi")];
 /// Criterion arguments for `--quick`.
 pub const QUICK_ARGS: &[&str] = &["--warm-up-time", "1", "--measurement-time", "2"];
 /// The performance page, relative to the workspace root.
@@ -73,7 +72,7 @@ pub struct Bench {
     pub per: &'static str,
 }
 
-/// The benchmarks of `vm-core`'s `core` bench target.
+/// The benchmarks of the bench [`TARGETS`].
 pub const BENCHES: &[Bench] = &[
     Bench {
         id: "load_instantiate/small_module",
@@ -96,6 +95,41 @@ pub const BENCHES: &[Bench] = &[
         ops_per_iteration: 1_000_000.0,
         unit: Unit::Nanoseconds,
         per: "iteration",
+    },
+    Bench {
+        id: "wasi/fd_write_16b",
+        what: "WASI `fd_write` of 16 bytes to stdout (a null stream), one iovec",
+        ops_per_iteration: 10_000.0,
+        unit: Unit::Nanoseconds,
+        per: "call",
+    },
+    Bench {
+        id: "wasi/fd_read_4k",
+        what: "WASI `fd_seek` to 0 + `fd_read` of 4 KiB from an in-memory file",
+        ops_per_iteration: 10_000.0,
+        unit: Unit::Nanoseconds,
+        per: "call",
+    },
+    Bench {
+        id: "wasi/clock_time_get",
+        what: "WASI `clock_time_get` (monotonic)",
+        ops_per_iteration: 10_000.0,
+        unit: Unit::Nanoseconds,
+        per: "call",
+    },
+    Bench {
+        id: "wasi/path_filestat_get",
+        what: "WASI `path_filestat_get` of a file in the preopen (in-memory file system)",
+        ops_per_iteration: 10_000.0,
+        unit: Unit::Nanoseconds,
+        per: "call",
+    },
+    Bench {
+        id: "wasi/path_open_fd_close",
+        what: "WASI `path_open` of a file + `fd_close` (in-memory file system)",
+        ops_per_iteration: 10_000.0,
+        unit: Unit::Nanoseconds,
+        per: "pair",
     },
 ];
 
@@ -140,13 +174,15 @@ pub struct Machine {
 pub fn run(root: &Path, quick: bool) -> Result<()> {
     prereqs::ensure(&REQUIREMENTS, root)?;
     let started = SystemTime::now();
-    let mut cmd = Cmd::cargo()
-        .args(["bench", "-p", PACKAGE, "--bench", BENCH_TARGET])
-        .current_dir(root);
-    if quick {
-        cmd = cmd.arg("--").args(QUICK_ARGS);
+    for (package, target) in TARGETS {
+        let mut cmd = Cmd::cargo()
+            .args(["bench", "-p", package, "--bench", target])
+            .current_dir(root);
+        if quick {
+            cmd = cmd.arg("--").args(QUICK_ARGS);
+        }
+        cmd.run()?;
     }
-    cmd.run()?;
 
     let criterion = criterion_dir(root);
     let mut results = Vec::new();
