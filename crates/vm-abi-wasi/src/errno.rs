@@ -127,9 +127,14 @@ impl From<FsError> for Errno {
     }
 }
 
-/// Guest pointers and lengths that the sandbox rejects: out of range is `EFAULT` (what
-/// wasmtime returns), a misaligned typed pointer `EINVAL` (wiggle's choice), text that is
-/// not UTF-8 `EILSEQ`, and too many iovecs `EINVAL`.
+/// Guest pointers and lengths that the sandbox rejects: out of range is `EFAULT`, a
+/// misaligned typed pointer `EINVAL`, text that is not UTF-8 `EILSEQ`, and too many iovecs
+/// `EINVAL`.
+///
+/// Current wasmtime traps on out-of-bounds and misaligned pointers instead (the witx docs
+/// allow it); we return the errno that wasmtime's earlier `wasi-common` and WAMR's own
+/// libc-wasi return, so an embedded app can recover. `docs/wasi-support.md` lists this
+/// deviation.
 impl From<SandboxError> for Errno {
     fn from(error: SandboxError) -> Self {
         match error {
