@@ -70,8 +70,15 @@ fn runtime() -> &'static Runtime {
 fn guest() -> Instance {
     let file_system = MemoryFileSystem::new();
     let root = file_system.root();
-    let options = OpenOptions { read: true, write: true, create: true, ..OpenOptions::default() };
-    let file = root.open_file("data.bin", &options).expect("create data.bin");
+    let options = OpenOptions {
+        read: true,
+        write: true,
+        create: true,
+        ..OpenOptions::default()
+    };
+    let file = root
+        .open_file("data.bin", &options)
+        .expect("create data.bin");
     file.write_at(0, &[7u8; 8192]).expect("fill data.bin");
     let context = WasiContext::builder()
         .stdout(Box::new(NullOutput))
@@ -83,12 +90,17 @@ fn guest() -> Instance {
         .expect("WASI context");
     let mut linker = Linker::new(runtime());
     vm_abi_wasi::define(&mut linker).expect("WASI registers");
-    let module = Module::from_bytes(runtime(), wat::parse_str(GUEST).expect("valid WAT")).expect("loads");
+    let module =
+        Module::from_bytes(runtime(), wat::parse_str(GUEST).expect("valid WAT")).expect("loads");
     let mut data = InstanceData::new();
     data.insert(context);
-    let mut instance = Instance::new(runtime(), &module, &linker, Limits::default(), data).expect("instantiates");
+    let mut instance =
+        Instance::new(runtime(), &module, &linker, Limits::default(), data).expect("instantiates");
     // The path functions must work before their cost means anything.
-    assert_eq!(instance.call("open_close", &[Value::I32(1)]).expect("runs"), [Value::I32(0)]);
+    assert_eq!(
+        instance.call("open_close", &[Value::I32(1)]).expect("runs"),
+        [Value::I32(0)]
+    );
     instance
 }
 
@@ -100,7 +112,11 @@ fn bench(criterion: &mut Criterion) {
         ("clock_time_get", "clock", vec![Value::I32(CALLS)]),
         ("path_filestat_get", "stat", vec![Value::I32(CALLS)]),
         ("path_open_fd_close", "open_close", vec![Value::I32(CALLS)]),
-        ("fd_read_4k", "read_chunks", vec![Value::I32(4), Value::I32(CALLS)]),
+        (
+            "fd_read_4k",
+            "read_chunks",
+            vec![Value::I32(4), Value::I32(CALLS)],
+        ),
     ];
     for (id, export, args) in cases {
         if export == "read_chunks" {
@@ -122,17 +138,31 @@ fn bench(criterion: &mut Criterion) {
 fn open_data_as_fd_4(instance: &mut Instance) {
     use vm_abi_wasi::context::{Descriptor, OpenFile, Resource};
     use vm_abi_wasi::types::rights;
-    let context = instance.data_mut().get_mut::<WasiContext>().expect("WASI context");
+    let context = instance
+        .data_mut()
+        .get_mut::<WasiContext>()
+        .expect("WASI context");
     let directory = match &context.descriptors.get(3).expect("preopen").resource {
         Resource::Directory(open) => open.directory.clone(),
         _ => unreachable!("fd 3 is the preopen"),
     };
-    let options = OpenOptions { read: true, ..OpenOptions::default() };
-    let file = directory.open_file("data.bin", &options).expect("open data.bin");
+    let options = OpenOptions {
+        read: true,
+        ..OpenOptions::default()
+    };
+    let file = directory
+        .open_file("data.bin", &options)
+        .expect("open data.bin");
     let fd = context
         .descriptors
         .insert(Descriptor {
-            resource: Resource::File(OpenFile { file, position: 0, flags: 0, readable: true, writable: false }),
+            resource: Resource::File(OpenFile {
+                file,
+                position: 0,
+                flags: 0,
+                readable: true,
+                writable: false,
+            }),
             rights_base: rights::FILE,
             rights_inheriting: 0,
         })

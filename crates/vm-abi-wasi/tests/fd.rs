@@ -685,6 +685,24 @@ fn fd_pread_and_fd_pwrite_leave_the_position_alone() {
             (OK, Vec::new()),
             "{backend:?}"
         );
+        // Offsets past `i64::MAX` are EINVAL on every backend (signed `off_t`).
+        assert_eq!(pread(&mut guest, fd, 4, 1 << 63).0, e(Errno::Invalid));
+        assert_eq!(pwrite(&mut guest, fd, b"x", 1 << 63).0, e(Errno::Invalid));
+        assert_eq!(pwrite(&mut guest, fd, b"", u64::MAX).0, e(Errno::Invalid));
+        assert_eq!(
+            pread(&mut guest, fd, 4, i64::MAX as u64 - 4),
+            (OK, Vec::new())
+        );
+        assert_eq!(
+            pread(&mut guest, fd, 4, i64::MAX as u64 - 3).0,
+            e(Errno::Invalid)
+        );
+        assert_eq!(seek(&mut guest, fd, i64::MAX, whence::SET).0, OK);
+        assert_eq!(read(&mut guest, fd, 4).0, e(Errno::Invalid));
+        assert_eq!(seek(&mut guest, fd, 1, whence::CUR).0, OK);
+        assert_eq!(read(&mut guest, fd, 4).0, e(Errno::Invalid));
+        assert_eq!(write(&mut guest, fd, b"x").0, e(Errno::Invalid));
+        assert_eq!(guest.position(fd), 1 << 63, "{backend:?}");
     }
 }
 
@@ -701,6 +719,9 @@ fn fd_pwrite_on_an_append_descriptor_appends() {
         assert_eq!(filestat(&mut guest, fd).size, 2);
         assert_eq!(guest.position(fd), 0);
         assert_eq!(root.read("f"), b"ab", "{backend:?}");
+        // The offset is not even checked.
+        assert_eq!(pwrite(&mut guest, fd, b"c", u64::MAX), (OK, 1));
+        assert_eq!(root.read("f"), b"abc", "{backend:?}");
     }
 }
 
@@ -1716,6 +1737,30 @@ fn every_function_rejects_bad_descriptors_without_side_effects() {
                 "{name}({fd})"
             );
         }
+    }
+    // EBADF also wins over bad result pointers and iovec arrays, as in wasmtime (the
+    // descriptor is looked up before guest memory is touched).
+    const WILD: u32 = u32::MAX - 2;
+    let wild_pointers: &[(&str, Vec<vm_core::Value>)] = &[
+        ("fd_fdstat_get", vec![v32(WILD)]),
+        ("fd_filestat_get", vec![v32(WILD)]),
+        ("fd_pread", vec![v32(WILD), v32(1), v64(0), v32(WILD)]),
+        ("fd_prestat_get", vec![v32(WILD)]),
+        ("fd_prestat_dir_name", vec![v32(WILD), v32(10)]),
+        ("fd_pwrite", vec![v32(WILD), v32(1), v64(0), v32(WILD)]),
+        ("fd_read", vec![v32(WILD), v32(1), v32(WILD)]),
+        ("fd_seek", vec![s64(0), v32(0), v32(WILD)]),
+        ("fd_tell", vec![v32(WILD)]),
+        ("fd_write", vec![v32(WILD), v32(1), v32(WILD)]),
+    ];
+    for (name, rest) in wild_pointers {
+        let mut args = vec![v32(BAD_FD)];
+        args.extend(rest.iter().copied());
+        assert_eq!(
+            guest.call(name, &args),
+            e(Errno::BadFileDescriptor),
+            "{name}"
+        );
     }
     for fd in 0..4 {
         assert!(guest.is_open(fd));

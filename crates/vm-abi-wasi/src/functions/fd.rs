@@ -30,8 +30,9 @@
 //! - Result pointers are checked after the descriptor and rights (so `EBADF` wins, as in
 //!   wasmtime) but before the operation runs, so a bad pointer (`EFAULT`) never loses data
 //!   (for example stdin bytes read but not reported).
-//! - A transfer at a file offset past `i64::MAX` is `EINVAL` on every backend, as `pread` /
-//!   `pwrite` answer under wasmtime (positions that large are reachable with `fd_seek`).
+//! - A transfer whose file range ends past `i64::MAX` is `EINVAL` on every backend, as
+//!   Linux's `pread`/`pwrite` answer under wasmtime (such positions are reachable with
+//!   `fd_seek`).
 //!
 //! # Bounded work and blocking
 //!
@@ -324,13 +325,14 @@ fn blocking<T>(
     }
 }
 
-/// A file offset for a transfer: the OS takes a signed `off_t`, so an offset past
-/// `i64::MAX` is `EINVAL` (what `pread`/`pwrite` answer under wasmtime), on every backend.
-fn file_offset(offset: u64) -> WasiResult<u64> {
-    if i64::try_from(offset).is_err() {
-        return Err(Errno::Invalid);
+/// Checks the file range of a transfer of `length` bytes at `offset`: the OS takes a signed
+/// `off_t`, and Linux refuses a range that ends past `i64::MAX` with `EINVAL` (what
+/// `pread`/`pwrite` answer under wasmtime); checking here makes every backend agree.
+fn file_offset(offset: u64, length: u32) -> WasiResult<u64> {
+    match offset.checked_add(u64::from(length)) {
+        Some(end) if i64::try_from(end).is_ok() => Ok(offset),
+        _ => Err(Errno::Invalid),
     }
-    Ok(offset)
 }
 
 /// A transfer that failed after `done` bytes: the count if anything moved, else the error.
@@ -705,7 +707,7 @@ fn read_file(
     task: &dyn Task,
     offset: u64,
 ) -> WasiResult<usize> {
-    let offset = file_offset(offset)?;
+    let offset = file_offset(offset, list.total_len())?;
     let nonblocking = file.flags & fdflags::NONBLOCK != 0;
     let mut position = offset;
     let mut failure = None;
@@ -745,7 +747,11 @@ fn write_file(
     append: bool,
 ) -> WasiResult<(usize, u64)> {
     // An append ignores the offset (Linux `pwrite` on `O_APPEND`, wasmtime).
-    let offset = if append { offset } else { file_offset(offset)? };
+    let offset = if append {
+        offset
+    } else {
+        file_offset(offset, list.total_len())?
+    };
     let nonblocking = file.flags & fdflags::NONBLOCK != 0;
     let mut total = 0usize;
     let mut position = offset;
