@@ -9,10 +9,12 @@ use std::process::Command;
 use std::sync::{Arc, OnceLock};
 
 use virtual_machine::host::fs::Directory;
-use virtual_machine::host::host::{HostDirectory, OsRandom, SystemClock, ThreadTask};
+use virtual_machine::host::host::{
+    HostDirectory, HostTcpListener, OsRandom, SystemClock, ThreadTask,
+};
 use virtual_machine::host::memfs::MemoryFileSystem;
 use virtual_machine::host::stdio::{CapturedOutput, MemoryInput};
-use virtual_machine::wasi::WasiContext;
+use virtual_machine::wasi::{WasiContext, WasiContextBuilder};
 use virtual_machine::{Allocator, ExitStatus, InstanceData, RunOptions, VirtualMachine};
 
 /// Builds the guest programs once per test process and returns their directory.
@@ -111,6 +113,17 @@ fn run(
     stdin: &[u8],
     backend: &Backend,
 ) -> Outcome {
+    run_with(program, args, env, stdin, backend, |builder| builder)
+}
+
+fn run_with(
+    program: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: &[u8],
+    backend: &Backend,
+    configure: impl FnOnce(WasiContextBuilder) -> WasiContextBuilder,
+) -> Outcome {
     let file = guests().join(format!("{program}.wasm"));
     let bytes = std::fs::read(&file).expect("guest program exists");
     let stdout = CapturedOutput::new();
@@ -128,6 +141,7 @@ fn run(
     for (key, value) in env {
         builder = builder.env(*key, *value);
     }
+    let builder = configure(builder);
     let vm = vm();
     let module = vm.load(bytes).expect("guest loads");
     let mut data = InstanceData::new();
@@ -266,5 +280,74 @@ fn path_edge_cases_match_wasmtime() {
             differences.join("\n"),
             outcome.stdout
         );
+    }
+}
+
+#[test]
+fn a_preopened_tcp_listener_accepts_and_echoes() {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = HostTcpListener::bind("127.0.0.1:0".parse().expect("address")).expect("bind");
+    let address = listener.local_address().expect("address");
+    let client = std::thread::spawn(move || {
+        let mut stream = std::net::TcpStream::connect(address).expect("connect");
+        stream.write_all(b"ping\nsecond line\n").expect("send");
+        stream
+            .shutdown(std::net::Shutdown::Write)
+            .expect("shutdown");
+        BufReader::new(stream)
+            .lines()
+            .map(|line| line.expect("line"))
+            .collect::<Vec<_>>()
+    });
+    // fd 3 is the preopened directory, so the listener is fd 4.
+    let outcome = run_with(
+        "tcp_echo",
+        &["4"],
+        &[],
+        b"",
+        &Backend::memory(),
+        |builder| builder.preopen_socket(Box::new(listener)),
+    );
+    assert!(outcome.status.success(), "{}", outcome.stderr);
+    assert_eq!(client.join().expect("client"), ["PING", "SECOND LINE"]);
+    assert_eq!(outcome.stdout, "echoed 2 lines\n");
+}
+
+#[test]
+fn a_preopened_tcp_listener_accepts_and_echoes() {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = HostTcpListener::bind("127.0.0.1:0".parse().expect("address")).expect("bind");
+    let address = listener.local_address().expect("address");
+    let client = std::thread::spawn(move || {
+        let mut stream = std::net::TcpStream::connect(address).expect("connect");
+        stream.write_all(b"ping\nsecond line\n").expect("send");
+        stream
+            .shutdown(std::net::Shutdown::Write)
+            .expect("shutdown");
+        BufReader::new(stream)
+            .lines()
+            .map(|line| line.expect("line"))
+            .collect::<Vec<_>>()
+    });
+    // fd 3 is the preopened directory, so the listener is fd 4.
+    let outcome = run_with(
+        "tcp_echo",
+        &["4"],
+        &[],
+        b"",
+        &Backend::memory(),
+        |builder| builder.preopen_socket(Box::new(listener)),
+    );
+    assert!(outcome.status.success(), "{}", outcome.stderr);
+    assert_eq!(client.join().expect("client"), ["PING", "SECOND LINE"]);
+    assert_eq!(outcome.stdout, "echoed 2 lines\n");
+}
+
+#[test]
+fn zz_debug_sequence() {
+    let _ = VirtualMachine::builder().log_level(virtual_machine::LogLevel::Verbose).build();
+    for program in ["hello", "clocks", "hello", "random", "hello"] {
+        let outcome = std::panic::catch_unwind(|| run(program, &[], &[], b"", &Backend::memory()));
+        eprintln!("{program}: {:?}", outcome.as_ref().map(|o| (o.status, o.stdout.clone())).map_err(|_| "panicked"));
     }
 }

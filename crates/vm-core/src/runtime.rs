@@ -195,6 +195,8 @@ mod allocation {
     /// WAMR's `mem_alloc_usage_t` (runtime data or linear memory), a C enum; `wamrx-sys`
     /// does not generate a binding for it.
     type AllocationUsage = c_uint;
+    /// `Alloc_For_LinearMemory`: the block is (or becomes) a guest's linear memory.
+    const FOR_LINEAR_MEMORY: AllocationUsage = 1;
 
     /// WAMR's callbacks get no size on free, so each block carries its size in a header.
     /// 16 bytes keeps the payload aligned for any C type (and WAMR's 8-byte expectation for
@@ -329,14 +331,21 @@ mod allocation {
         }
     }
 
-    extern "C" fn wamr_malloc(_usage: AllocationUsage, size: c_uint) -> *mut c_void {
+    extern "C" fn wamr_malloc(usage: AllocationUsage, size: c_uint) -> *mut c_void {
         let size = size as usize;
         let Some(block) = block_layout(size).and_then(allocate) else {
             return ptr::null_mut();
         };
         account(size, 0);
         // SAFETY: `block` was just allocated with room for the header and `size` bytes.
-        unsafe { finish(block, size) }
+        let payload = unsafe { finish(block, size) };
+        if usage == FOR_LINEAR_MEMORY {
+            // WAMR expects linear memory to start zeroed, as `mmap` would give it: a guest
+            // must neither see another guest's or the host's old data nor run on garbage.
+            // SAFETY: the payload is `size` writable bytes.
+            unsafe { ptr::write_bytes(payload.cast::<u8>(), 0, size) };
+        }
+        payload
     }
 
     extern "C" fn wamr_realloc(
@@ -388,7 +397,13 @@ mod allocation {
         };
         account(new_size, old_size);
         // SAFETY: `new_block` is live with room for the header and `new_size` bytes.
-        unsafe { finish(new_block, new_size) }
+        let payload = unsafe { finish(new_block, new_size) };
+        if usage == FOR_LINEAR_MEMORY && new_size > old_size {
+            // `memory.grow` must give the guest zeroed pages (see `wamr_malloc`).
+            // SAFETY: bytes `old_size..new_size` of the payload are live and writable.
+            unsafe { ptr::write_bytes(payload.cast::<u8>().add(old_size), 0, new_size - old_size) };
+        }
+        payload
     }
 
     extern "C" fn wamr_free(_usage: AllocationUsage, payload: *mut c_void) {
