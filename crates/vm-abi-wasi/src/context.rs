@@ -10,6 +10,7 @@ use alloc::vec::Vec;
 
 use vm_host::clock::Clock;
 use vm_host::fs::{Directory, File, FileType};
+use vm_host::net::{TcpListener, TcpStream};
 use vm_host::random::Random;
 use vm_host::stdio::{InputStream, OutputStream};
 use vm_host::task::Task;
@@ -44,6 +45,14 @@ pub struct OpenDirectory {
     pub flags: u16,
 }
 
+/// A socket of the guest: a listener the embedder preopened, or a connection accepted on one.
+pub enum Socket {
+    /// A listening TCP socket.
+    Listener(Box<dyn TcpListener>),
+    /// A connected TCP stream.
+    Stream(Box<dyn TcpStream>),
+}
+
 /// What a descriptor refers to.
 pub enum Resource {
     /// Standard input.
@@ -54,6 +63,8 @@ pub enum Resource {
     File(OpenFile),
     /// A directory.
     Directory(OpenDirectory),
+    /// A socket, with its `fdflags` (only `nonblock` matters).
+    Socket(Socket, u16),
 }
 
 impl Resource {
@@ -63,6 +74,8 @@ impl Resource {
             Self::Stdin(_) | Self::Output(_) => FileType::CharacterDevice,
             Self::File(_) => FileType::RegularFile,
             Self::Directory(_) => FileType::Directory,
+            // WASI's socket file types have no `vm_host` counterpart.
+            Self::Socket(..) => FileType::Unknown,
         }
     }
 }
@@ -213,6 +226,7 @@ pub struct WasiContextBuilder {
     args: Vec<String>,
     env: Vec<(String, String)>,
     preopens: Vec<(String, Arc<dyn Directory>)>,
+    listeners: Vec<Box<dyn TcpListener>>,
     stdin: Option<Box<dyn InputStream>>,
     stdout: Option<Box<dyn OutputStream>>,
     stderr: Option<Box<dyn OutputStream>>,
@@ -256,6 +270,13 @@ impl WasiContextBuilder {
         directory: Arc<dyn Directory>,
     ) -> Self {
         self.preopens.push((guest_path.into(), directory));
+        self
+    }
+
+    /// Gives the guest a listening TCP socket (the CLI's `--tcplisten`); listeners get the
+    /// descriptors after the preopened directories, in the order they are added.
+    pub fn preopen_socket(mut self, listener: Box<dyn TcpListener>) -> Self {
+        self.listeners.push(listener);
         self
     }
 
@@ -360,6 +381,15 @@ impl WasiContextBuilder {
                     }),
                     rights_base: rights::DIRECTORY,
                     rights_inheriting: rights::DIRECTORY | rights::FILE,
+                })
+                .map_err(|_| BuildError::TooManyPreopens)?;
+        }
+        for listener in self.listeners {
+            descriptors
+                .insert(Descriptor {
+                    resource: Resource::Socket(Socket::Listener(listener), 0),
+                    rights_base: rights::SOCKET,
+                    rights_inheriting: rights::SOCKET,
                 })
                 .map_err(|_| BuildError::TooManyPreopens)?;
         }

@@ -194,6 +194,14 @@ pub struct RunArgs {
     #[arg(long = "dir", value_name = "HOST[::GUEST]", value_parser = parse_dir)]
     pub dirs: Vec<Preopen>,
 
+    /// Give the guest a TCP socket listening on ADDR (`127.0.0.1:8080`; repeatable).
+    ///
+    /// Preview1 programs cannot open sockets themselves: they accept connections on the
+    /// listeners given here (`sock_accept`), which get the descriptors after the --dir
+    /// preopens, in order.
+    #[arg(long = "tcplisten", value_name = "ADDR")]
+    pub tcp_listen: Vec<std::net::SocketAddr>,
+
     /// Set an environment variable of the guest: `KEY=VALUE`, or `KEY` to pass the host's
     /// value (repeatable).
     ///

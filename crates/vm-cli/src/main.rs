@@ -18,9 +18,10 @@ use std::sync::Arc;
 
 use virtual_machine::host::fs::Directory;
 use virtual_machine::host::host::{
-    HostDirectory, HostStderr, HostStdin, HostStdout, OsRandom, SystemClock, ThreadTask,
+    HostDirectory, HostStderr, HostStdin, HostStdout, HostTcpListener, OsRandom, SystemClock,
+    ThreadTask,
 };
-use virtual_machine::wasi::WasiContext;
+use virtual_machine::wasi::{WasiContext, WasiContextBuilder};
 use virtual_machine::{Allocator, InstanceData, LogLevel, RunOptions, VirtualMachine};
 
 use crate::cli::{Cli, Command, RunArgs};
@@ -140,14 +141,26 @@ fn wasi_context(args: &RunArgs) -> Result<WasiContext, Failure> {
     if args.invoke.is_none() {
         argv.extend(args.args.iter().cloned());
     }
-    build_wasi(&argv, &env, &preopens).map_err(|error| Failure::new(exit_code::USAGE, error))
+    let mut context = wasi_builder(&argv, &env, &preopens);
+    for address in &args.tcp_listen {
+        let listener = HostTcpListener::bind(*address).map_err(|error| {
+            Failure::new(
+                exit_code::HOST_FAILURE,
+                format!("cannot listen on --tcplisten {address}: {error}"),
+            )
+        })?;
+        context = context.preopen_socket(Box::new(listener));
+    }
+    context
+        .build()
+        .map_err(|error| Failure::new(exit_code::USAGE, error))
 }
 
-fn build_wasi(
+fn wasi_builder(
     argv: &[String],
     env: &[(String, String)],
     preopens: &[(String, Arc<dyn Directory>)],
-) -> Result<WasiContext, virtual_machine::wasi::BuildError> {
+) -> WasiContextBuilder {
     let mut builder = WasiContext::builder()
         .args(argv.iter().cloned())
         .stdin(Box::new(HostStdin))
@@ -162,7 +175,7 @@ fn build_wasi(
     for (name, directory) in preopens {
         builder = builder.preopen_directory(name.clone(), directory.clone());
     }
-    builder.build()
+    builder
 }
 
 /// The VM the options describe.

@@ -24,6 +24,7 @@ pub mod fs;
 pub mod host;
 pub mod memfs;
 pub mod memory;
+pub mod net;
 pub mod random;
 pub mod stdio;
 pub mod task;

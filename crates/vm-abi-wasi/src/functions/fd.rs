@@ -57,7 +57,7 @@ use vm_host::task::Task;
 use vm_sandbox::{GuestValue, IovecLimits, IovecList};
 
 use crate::call;
-use crate::context::{OpenFile, Resource, WasiContext};
+use crate::context::{OpenFile, Resource, Socket, WasiContext};
 use crate::errno::{Errno, WasiResult};
 use crate::types::{
     Fdstat, Filestat, MODULE, PREOPENTYPE_DIR, Prestat, fdflags, filetype, fstflags, rights, whence,
@@ -291,6 +291,14 @@ fn wasi_filetype(file_type: FileType) -> u8 {
     }
 }
 
+/// The WASI file type of a descriptor's resource (sockets have WASI types only).
+fn resource_filetype(resource: &Resource) -> u8 {
+    match resource {
+        Resource::Socket(..) => filetype::SOCKET_STREAM,
+        other => wasi_filetype(other.file_type()),
+    }
+}
+
 /// The guest `filestat` of adapter metadata.
 fn filestat(metadata: &Metadata) -> Filestat {
     Filestat {
@@ -444,10 +452,11 @@ fn fd_fdstat_get(
     let flags = match &descriptor.resource {
         Resource::File(file) => file.flags,
         Resource::Directory(directory) => directory.flags,
+        Resource::Socket(_, flags) => *flags,
         Resource::Stdin(_) | Resource::Output(_) => 0,
     };
     let fdstat = Fdstat {
-        fs_filetype: wasi_filetype(descriptor.resource.file_type()),
+        fs_filetype: resource_filetype(&descriptor.resource),
         fs_flags: flags,
         fs_rights_base: descriptor.rights_base,
         fs_rights_inheriting: descriptor.rights_inheriting,
@@ -462,15 +471,32 @@ fn fd_fdstat_set_flags(wasi: &mut WasiContext, fd: u32, flags: u32) -> WasiResul
     let flags = decode_flags16(flags, fdflags::ALL)?;
     let descriptor = wasi.descriptors.get_mut(fd)?;
     let rights_base = descriptor.rights_base;
-    let Resource::File(file) = &mut descriptor.resource else {
-        return Err(Errno::BadFileDescriptor);
-    };
-    require(rights_base, rights::FD_FDSTAT_SET_FLAGS)?;
-    if flags & (fdflags::DSYNC | fdflags::RSYNC | fdflags::SYNC) != 0 {
-        return Err(Errno::Invalid);
+    match &mut descriptor.resource {
+        Resource::File(file) => {
+            require(rights_base, rights::FD_FDSTAT_SET_FLAGS)?;
+            if flags & (fdflags::DSYNC | fdflags::RSYNC | fdflags::SYNC) != 0 {
+                return Err(Errno::Invalid);
+            }
+            file.flags = flags & (fdflags::APPEND | fdflags::NONBLOCK);
+            Ok(())
+        }
+        // Sockets: only `NONBLOCK` means something, and the adapter applies it.
+        Resource::Socket(socket, socket_flags) => {
+            require(rights_base, rights::FD_FDSTAT_SET_FLAGS)?;
+            if flags & !fdflags::NONBLOCK != 0 {
+                return Err(Errno::Invalid);
+            }
+            let nonblocking = flags & fdflags::NONBLOCK != 0;
+            match socket {
+                Socket::Listener(listener) => listener.set_nonblocking(nonblocking),
+                Socket::Stream(stream) => stream.set_nonblocking(nonblocking),
+            }
+            .map_err(super::sock::net_errno)?;
+            *socket_flags = flags;
+            Ok(())
+        }
+        _ => Err(Errno::BadFileDescriptor),
     }
-    file.flags = flags & (fdflags::APPEND | fdflags::NONBLOCK);
-    Ok(())
 }
 
 /// `fd_fdstat_set_rights`: rights can only be removed.
@@ -498,10 +524,10 @@ fn fd_filestat_get(
     require(descriptor.rights_base, rights::FD_FILESTAT_GET)?;
     check_out::<Filestat>(memory, stat)?;
     let result = match &descriptor.resource {
-        Resource::Stdin(_) | Resource::Output(_) => Filestat {
+        Resource::Stdin(_) | Resource::Output(_) | Resource::Socket(..) => Filestat {
             dev: 0,
             ino: 0,
-            filetype: wasi_filetype(descriptor.resource.file_type()),
+            filetype: resource_filetype(&descriptor.resource),
             nlink: 0,
             size: 0,
             atim: 0,
@@ -571,7 +597,9 @@ fn fd_filestat_set_times(
             require(descriptor.rights_base, rights::FD_FILESTAT_SET_TIMES)?;
             Ok(directory.directory.set_times(accessed, modified)?)
         }
-        Resource::Stdin(_) | Resource::Output(_) => Err(Errno::BadFileDescriptor),
+        Resource::Stdin(_) | Resource::Output(_) | Resource::Socket(..) => {
+            Err(Errno::BadFileDescriptor)
+        }
     }
 }
 
@@ -636,7 +664,7 @@ fn seekable(wasi: &mut WasiContext, fd: u32) -> WasiResult<(&mut OpenFile, u64)>
     let rights_base = descriptor.rights_base;
     match &mut descriptor.resource {
         Resource::File(file) => Ok((file, rights_base)),
-        Resource::Stdin(_) | Resource::Output(_) => Err(Errno::InvalidSeek),
+        Resource::Stdin(_) | Resource::Output(_) | Resource::Socket(..) => Err(Errno::InvalidSeek),
         Resource::Directory(_) => Err(Errno::BadFileDescriptor),
     }
 }
@@ -885,6 +913,12 @@ fn fd_read(
             let list = memory.iovecs(iovs, iovs_len, io_limits())?;
             read_stdin(memory, &list, stream.as_mut(), task.as_ref())?
         }
+        Resource::Socket(socket, _) => {
+            require(rights_base, rights::FD_READ)?;
+            check_out::<u32>(memory, nread)?;
+            let list = memory.iovecs(iovs, iovs_len, super::sock::SOCKET_IOVEC_LIMITS)?;
+            super::sock::receive(memory, &list, socket, false)? as usize
+        }
         Resource::Output(_) | Resource::Directory(_) => return Err(Errno::BadFileDescriptor),
     };
     memory.write(nread, &guest_size(count)?)?;
@@ -904,7 +938,7 @@ fn fd_pread(
     let descriptor = wasi.descriptors.get(fd)?;
     let file = match &descriptor.resource {
         Resource::File(file) => file,
-        Resource::Stdin(_) => return Err(Errno::InvalidSeek),
+        Resource::Stdin(_) | Resource::Socket(..) => return Err(Errno::InvalidSeek),
         Resource::Output(_) | Resource::Directory(_) => return Err(Errno::BadFileDescriptor),
     };
     if !file.readable {
@@ -952,6 +986,12 @@ fn fd_write(
             let list = memory.iovecs(iovs, iovs_len, io_limits())?;
             write_stream(memory, &list, stream.as_mut(), task.as_ref())?
         }
+        Resource::Socket(socket, _) => {
+            require(rights_base, rights::FD_WRITE)?;
+            check_out::<u32>(memory, nwritten)?;
+            let list = memory.iovecs(iovs, iovs_len, super::sock::SOCKET_IOVEC_LIMITS)?;
+            super::sock::send(memory, &list, socket)? as usize
+        }
         Resource::Stdin(_) | Resource::Directory(_) => return Err(Errno::BadFileDescriptor),
     };
     memory.write(nwritten, &guest_size(count)?)?;
@@ -972,7 +1012,7 @@ fn fd_pwrite(
     let descriptor = wasi.descriptors.get(fd)?;
     let file = match &descriptor.resource {
         Resource::File(file) => file,
-        Resource::Output(_) => return Err(Errno::InvalidSeek),
+        Resource::Output(_) | Resource::Socket(..) => return Err(Errno::InvalidSeek),
         Resource::Stdin(_) | Resource::Directory(_) => return Err(Errno::BadFileDescriptor),
     };
     if !file.writable {

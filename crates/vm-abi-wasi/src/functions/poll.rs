@@ -120,6 +120,9 @@ fn check_pollable(wasi: &WasiContext, fd: u32, write: bool) -> WasiResult {
         (Resource::Stdin(_), false) | (Resource::Output(_), true) => Ok(()),
         (Resource::File(file), false) if file.readable => Ok(()),
         (Resource::File(file), true) if file.writable => Ok(()),
+        // The network adapter has no readiness query yet: sockets are reported ready and a
+        // transfer that cannot proceed blocks (or returns EAGAIN when non-blocking).
+        (Resource::Socket(..), _) => Ok(()),
         _ => Err(Errno::BadFileDescriptor),
     }
 }

@@ -1,36 +1,23 @@
 //! `sock_accept`, `sock_recv`, `sock_send`, `sock_shutdown`: the socket calls of preview1.
 //!
 //! Preview1 cannot create sockets; a guest only gets them from the embedder (a preopened
-//! listener, `--tcplisten` in the CLI) and from `sock_accept` on one. No descriptor is a
-//! socket yet: the network adapter and preopened listeners come with a later change. Until
-//! then every call validates its arguments exactly as it will with sockets and fails, in
-//! this order, with:
-//!
-//! 1. `EINVAL` for flag bits the call does not define (`fdflags` for `sock_accept`,
-//!    `riflags` for `sock_recv`, `sdflags` for `sock_shutdown`; `siflags` of `sock_send` has
-//!    no flags and is ignored, as wasmtime does);
-//! 2. `EBADF` for a descriptor that is not open;
-//! 3. `ENOTSOCK` for an open descriptor that is not a socket — wasmtime's answer for every
-//!    descriptor, since its preview1 has no sockets either.
-//!
-//! # What remains for sockets
-//!
-//! The socket branch is written against [`Socket`], a type with no values today. Adding
-//! sockets means: a `Resource::Socket` variant holding the adapter's socket, [`Socket`]
-//! becoming (or wrapping) it, [`Socket::of`] returning it for that variant, and the four
-//! [`Socket`] methods calling the adapter. Everything around them is in place and compiled:
-//! rights checks (`sock_accept` needs `sock_accept`, `sock_recv` `fd_read`, `sock_send`
-//! `fd_write`, `sock_shutdown` `sock_shutdown`; `ENOTCAPABLE` otherwise), flag checks that
-//! need a socket (`sock_accept` accepts only `nonblock`, `sock_shutdown` needs a direction),
-//! result pointers validated before the adapter is called (so a bad pointer never loses an
-//! accepted connection or received data), iovec lists bounded by [`SOCKET_IOVEC_LIMITS`],
-//! and the new descriptor of `sock_accept` inserted with the socket rights.
+//! listener: [`WasiContextBuilder::preopen_socket`](crate::WasiContextBuilder::preopen_socket),
+//! `--tcplisten` in the CLI) and from `sock_accept` on one. Arguments are validated in this
+//! order: `EINVAL` for flag bits the call does not define (`siflags` of `sock_send` is
+//! ignored, as wasmtime does), `EBADF` for a closed descriptor, `ENOTSOCK` for one that is
+//! not a socket, `ENOTCAPABLE` without the right (`sock_accept` needs `sock_accept`,
+//! `sock_recv` `fd_read`, `sock_send` `fd_write`, `sock_shutdown` `sock_shutdown`); result
+//! pointers are checked before the adapter is called, so a bad pointer never loses an
+//! accepted connection or received data. Transfers are bounded by [`SOCKET_IOVEC_LIMITS`].
+//! `fd_read` / `fd_write` on a connected socket use the same [`receive`] / [`send`].
 
 use vm_core::{DefineError, Linker};
 use vm_sandbox::{GuestMemory, IovecLimits, IovecList};
 
 use crate::call;
-use crate::context::{Descriptor, Resource, WasiContext};
+use vm_host::net::NetError;
+
+use crate::context::{Descriptor, Resource, Socket, WasiContext};
 use crate::errno::{Errno, WasiResult};
 use crate::types::{MODULE, fdflags, rights, sockflags};
 
@@ -93,43 +80,88 @@ pub(super) fn define(linker: &mut Linker) -> Result<(), DefineError> {
     Ok(())
 }
 
-/// The socket behind a descriptor.
-///
-/// No resource is a socket yet (see the module documentation), so this type has no values
-/// and its methods cannot be called; they mark the places the network adapter plugs in.
-pub(crate) enum Socket {}
-
 impl Socket {
-    /// The socket `resource` is, if it is one.
-    fn of(resource: &mut Resource) -> Option<&mut Socket> {
-        // Every resource kind that exists today is not a socket.
-        let _ = resource;
-        None
-    }
-
     /// Accepts a connection (`flags`: `nonblock` or nothing) and returns its resource.
-    fn accept(&mut self, _flags: u16) -> WasiResult<Resource> {
-        match *self {}
-    }
-
-    /// Receives into `buffers`; returns the byte count and the `roflags`.
-    fn recv(
-        &mut self,
-        _memory: &mut GuestMemory<'_>,
-        _buffers: &IovecList,
-        _flags: u16,
-    ) -> WasiResult<(u32, u16)> {
-        match *self {}
-    }
-
-    /// Sends the bytes of `buffers`; returns the byte count.
-    fn send(&mut self, _memory: &GuestMemory<'_>, _buffers: &IovecList) -> WasiResult<u32> {
-        match *self {}
+    fn accept(&mut self, flags: u16) -> WasiResult<Resource> {
+        let Self::Listener(listener) = self else {
+            return Err(Errno::Invalid);
+        };
+        let stream = listener.accept().map_err(net_errno)?;
+        stream
+            .set_nonblocking(flags & fdflags::NONBLOCK != 0)
+            .map_err(net_errno)?;
+        Ok(Resource::Socket(Self::Stream(stream), flags))
     }
 
     /// Shuts down the directions in `how` (`sdflags`, not empty).
-    fn shutdown(&mut self, _how: u8) -> WasiResult {
-        match *self {}
+    fn shutdown(&mut self, how: u8) -> WasiResult {
+        let Self::Stream(stream) = self else {
+            return Err(Errno::NotConnected);
+        };
+        stream
+            .shutdown(how & sockflags::SHUT_RD != 0, how & sockflags::SHUT_WR != 0)
+            .map_err(net_errno)
+    }
+}
+
+/// Receives into the first non-empty buffer of `buffers` (one adapter call, like a read on
+/// a socket: it returns what has arrived rather than waiting to fill every buffer).
+/// Used by `sock_recv` and by `fd_read` on a socket.
+pub(crate) fn receive(
+    memory: &mut GuestMemory<'_>,
+    buffers: &IovecList,
+    socket: &mut Socket,
+    peek: bool,
+) -> WasiResult<u32> {
+    let Socket::Stream(stream) = socket else {
+        return Err(Errno::NotConnected);
+    };
+    let Some(range) = buffers.ranges().iter().find(|range| range.len > 0) else {
+        return Ok(0);
+    };
+    let buffer = memory.bytes_mut(range.offset, range.len)?;
+    let count = stream.receive(buffer, peek).map_err(net_errno)?;
+    u32::try_from(count).map_err(|_| Errno::Overflow)
+}
+
+/// Sends the bytes of `buffers` in order, stopping at the first short send. Used by
+/// `sock_send` and by `fd_write` on a socket.
+pub(crate) fn send(
+    memory: &GuestMemory<'_>,
+    buffers: &IovecList,
+    socket: &mut Socket,
+) -> WasiResult<u32> {
+    let Socket::Stream(stream) = socket else {
+        return Err(Errno::NotConnected);
+    };
+    let mut total: u32 = 0;
+    for data in memory.gather(buffers) {
+        let sent = match stream.send(data) {
+            Ok(sent) => sent,
+            // Report what went out before the failure; the guest sees the error next time.
+            Err(_) if total > 0 => break,
+            Err(error) => return Err(net_errno(error)),
+        };
+        total = total.saturating_add(u32::try_from(sent).map_err(|_| Errno::Overflow)?);
+        if sent < data.len() {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+/// The errno of a network adapter error.
+pub(crate) fn net_errno(error: NetError) -> Errno {
+    match error {
+        NetError::WouldBlock => Errno::Again,
+        NetError::ConnectionReset => Errno::ConnectionReset,
+        NetError::ConnectionAborted => Errno::ConnectionAborted,
+        NetError::NotConnected => Errno::NotConnected,
+        NetError::BrokenPipe => Errno::Pipe,
+        NetError::Interrupted => Errno::Interrupted,
+        NetError::InvalidInput => Errno::Invalid,
+        NetError::Unsupported => Errno::NotSupported,
+        NetError::Io => Errno::Io,
     }
 }
 
@@ -137,11 +169,14 @@ impl Socket {
 /// is not a socket, `ENOTCAPABLE` without the rights.
 fn socket(wasi: &mut WasiContext, fd: u32, needed: u64) -> WasiResult<&mut Socket> {
     let descriptor = wasi.descriptors.get_mut(fd)?;
-    if Socket::of(&mut descriptor.resource).is_none() {
+    let rights_base = descriptor.rights_base;
+    let Resource::Socket(socket, _flags) = &mut descriptor.resource else {
         return Err(Errno::NotSocket);
+    };
+    if rights_base & needed != needed {
+        return Err(Errno::NotCapable);
     }
-    descriptor.require(needed)?;
-    Socket::of(&mut descriptor.resource).ok_or(Errno::NotSocket)
+    Ok(socket)
 }
 
 /// `sock_accept(fd, flags) -> fd`.
@@ -156,14 +191,14 @@ fn sock_accept(
         .ok()
         .filter(|flags| flags & !fdflags::ALL == 0)
         .ok_or(Errno::Invalid)?;
-    let socket = socket(wasi, fd, rights::SOCK_ACCEPT)?;
+    let listener = socket(wasi, fd, rights::SOCK_ACCEPT)?;
     // A new connection can only be made non-blocking (wasmtime's socket support rejected
     // the other flags the same way).
     if flags & !fdflags::NONBLOCK != 0 {
         return Err(Errno::Invalid);
     }
     memory.read::<u32>(result_fd_ptr)?;
-    let resource = socket.accept(flags)?;
+    let resource = listener.accept(flags)?;
     let new_fd = wasi.descriptors.insert(Descriptor {
         resource,
         rights_base: rights::SOCKET,
@@ -196,13 +231,14 @@ fn sock_recv(
     }
     // Lossless: only the two defined low bits can be set.
     let flags = u16::try_from(request.flags).map_err(|_| Errno::Invalid)?;
-    let socket = socket(wasi, fd, rights::FD_READ)?;
+    let stream = socket(wasi, fd, rights::FD_READ)?;
     memory.read::<u32>(request.datalen_ptr)?;
     memory.read::<u16>(request.flags_ptr)?;
     let buffers = memory.iovecs(request.iovecs, request.iovec_count, SOCKET_IOVEC_LIMITS)?;
-    let (count, roflags) = socket.recv(memory, &buffers, flags)?;
+    let count = receive(memory, &buffers, stream, flags & sockflags::RECV_PEEK != 0)?;
     memory.write(request.datalen_ptr, &count)?;
-    memory.write(request.flags_ptr, &roflags)?;
+    // Stream sockets never truncate a message.
+    memory.write(request.flags_ptr, &0u16)?;
     Ok(())
 }
 
@@ -215,10 +251,10 @@ fn sock_send(
     iovec_count: u32,
     datalen_ptr: u32,
 ) -> WasiResult {
-    let socket = socket(wasi, fd, rights::FD_WRITE)?;
+    let stream = socket(wasi, fd, rights::FD_WRITE)?;
     memory.read::<u32>(datalen_ptr)?;
     let buffers = memory.iovecs(iovecs, iovec_count, SOCKET_IOVEC_LIMITS)?;
-    let count = socket.send(memory, &buffers)?;
+    let count = send(memory, &buffers, stream)?;
     memory.write(datalen_ptr, &count)?;
     Ok(())
 }
@@ -230,10 +266,10 @@ fn sock_shutdown(wasi: &mut WasiContext, fd: u32, how: u32) -> WasiResult {
         return Err(Errno::Invalid);
     }
     let how = u8::try_from(how).map_err(|_| Errno::Invalid)?;
-    let socket = socket(wasi, fd, rights::SOCK_SHUTDOWN)?;
+    let stream = socket(wasi, fd, rights::SOCK_SHUTDOWN)?;
     // `shutdown` needs at least one direction.
     if how == 0 {
         return Err(Errno::Invalid);
     }
-    socket.shutdown(how)
+    stream.shutdown(how)
 }

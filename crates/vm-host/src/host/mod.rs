@@ -5,14 +5,17 @@
 //! - [`SystemClock`]: the host's realtime and monotonic clocks;
 //! - [`OsRandom`]: the operating system's secure random source;
 //! - [`ThreadTask`]: yielding and sleeping with `std::thread`;
-//! - [`HostStdin`], [`HostStdout`], [`HostStderr`]: the process's standard streams.
+//! - [`HostStdin`], [`HostStdout`], [`HostStderr`]: the process's standard streams;
+//! - [`HostTcpListener`], [`HostTcpStream`]: TCP over `std::net`.
 
 #[cfg(unix)]
 mod fs;
+mod net;
 mod stdio;
 mod system;
 
 #[cfg(unix)]
 pub use fs::{HostDirectory, HostFile, errno_to_fs_error};
+pub use net::{HostTcpListener, HostTcpStream, io_to_net_error};
 pub use stdio::{HostStderr, HostStdin, HostStdout};
 pub use system::{OsRandom, SystemClock, ThreadTask};
