@@ -1,6 +1,6 @@
 //! WASI preview1 (`wasi_snapshot_preview1`) for the Xila virtual machine, written in Rust.
 //!
-//! Every function is a host function registered through `vm-core`'s [`Linker`] and is a
+//! Every function is a host function registered through `vm-core`'s [`Linker`](vm_core::Linker) and is a
 //! *secure proxy*: guest pointers and lengths go through `vm-sandbox` only, paths are resolved
 //! component by component inside their preopen (see [`path`]), and every failure is a WASI
 //! [`Errno`] returned to the guest — never a host panic. The operating system is reached

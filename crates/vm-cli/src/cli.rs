@@ -211,7 +211,7 @@ pub struct RunArgs {
 
     /// The guest's arguments, or the arguments of the --invoke function.
     ///
-    /// For a WASI program they follow its argv[0], which is FILE as written. With --invoke
+    /// For a WASI program they follow its `argv[0]`, which is FILE as written. With --invoke
     /// they are parsed by the export's parameter types. Values may start with `-` (`-1`,
     /// `-inf`, `--flag`); everything from the first ARG on, or after `--`, is taken as ARGS,
     /// even if it looks like an option.
