@@ -379,8 +379,8 @@ impl WasiContextBuilder {
                         preopen_name: Some(name),
                         flags: 0,
                     }),
-                    rights_base: rights::DIRECTORY,
-                    rights_inheriting: rights::DIRECTORY | rights::FILE,
+                    rights_base: rights::PREOPEN_BASE,
+                    rights_inheriting: rights::PREOPEN_INHERITING,
                 })
                 .map_err(|_| BuildError::TooManyPreopens)?;
         }

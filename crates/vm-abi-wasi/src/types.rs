@@ -91,6 +91,16 @@ pub mod rights {
         | PATH_REMOVE_DIRECTORY
         | PATH_UNLINK_FILE;
 
+    /// The rights of a preopened directory, as wasmtime reports them (`0x7b7fe00`): what a
+    /// directory can do, without the flag, sync, advice and set-size rights that only apply to
+    /// files.
+    pub const PREOPEN_BASE: u64 =
+        DIRECTORY & !(FD_FDSTAT_SET_FLAGS | FD_SYNC | FD_ADVISE | PATH_FILESTAT_SET_SIZE);
+    /// The inheriting rights of a preopened directory, as wasmtime reports them
+    /// (`0xff7ffff`): everything but `path_filestat_set_size` and the socket rights.
+    pub const PREOPEN_INHERITING: u64 =
+        ALL & !(PATH_FILESTAT_SET_SIZE | SOCK_SHUTDOWN | SOCK_ACCEPT);
+
     /// What a standard stream can do.
     pub const STDIO: u64 =
         FD_READ | FD_WRITE | FD_FDSTAT_SET_FLAGS | FD_FILESTAT_GET | POLL_FD_READWRITE;

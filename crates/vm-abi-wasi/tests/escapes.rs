@@ -1024,6 +1024,10 @@ fn cases() -> Vec<Case> {
             .readlink(ROOT, b"up/root/up")),
         case!("readlink to_outside/back_in", Permission, |g, _| g
             .readlink(ROOT, b"to_outside/back_in")),
+        // A link planted with a host-absolute target does not reveal the host path.
+        case!("readlink abs_secret", Permission, |g, _| g
+            .readlink(ROOT, b"abs_secret")),
+        case!("readlink abs", Permission, |g, _| g.readlink(ROOT, b"abs")),
         // --- path_unlink_file / path_remove_directory ---------------------------------------------
         case!("unlink ../outside/secret", Permission, |g, _| g.one_path(
             "path_unlink_file",

@@ -12,7 +12,8 @@
 //!
 //! - **Arguments first.** Flag arguments are decoded before anything else, as wiggle does:
 //!   a value that does not fit its witx integer type is `EOVERFLOW` (wiggle's
-//!   `TryFromIntError`), an undefined bit `EINVAL`.
+//!   `TryFromIntError`), an undefined bit `EINVAL` (wiggle's `InvalidFlagValue`; wasmtime 40
+//!   turns both into a trap, this layer reports them, as it does bad pointers).
 //! - **Descriptors.** A descriptor that is not open is `EBADF`; one that is not a directory
 //!   is `EBADF` too (wasmtime's `get_dir_fd`), except for `path_open` on a file, which is
 //!   `ENOTDIR` (`preview1_path_open_dirfd_not_dir`). Rights are checked (`ENOTCAPABLE`), but
@@ -25,24 +26,32 @@
 //!   (wasmtime's `open_at`). A directory opened for writing (`FD_WRITE`, `CREAT`, `TRUNC`) is
 //!   `EISDIR`; `CREAT|EXCL` on anything existing is `EEXIST` and never follows a final
 //!   symbolic link (POSIX); a symbolic link without `SYMLINK_FOLLOW` is `ELOOP`
-//!   (`O_NOFOLLOW`, `preview1_nofollow_errors`, `preview1_dangling_symlink`). The new
-//!   descriptor's rights are what wasmtime reports for it (all rights, less `FD_READ` and
-//!   `FD_READDIR` without read access, less `FD_WRITE` without write access, less
-//!   `FD_SEEK`/`FD_FILESTAT_SET_SIZE` for a directory), limited to the parent's inheriting
-//!   rights; the requested rights only choose the access mode, as in wasmtime.
+//!   (`O_NOFOLLOW`, `preview1_nofollow_errors`, `preview1_dangling_symlink`); `CREAT` on a
+//!   path ending in `/` is `EISDIR` once its parent resolves (Linux `open`). The new
+//!   descriptor's rights are exactly what wasmtime's `fd_fdstat_get` reports for it (checked
+//!   against wasmtime 40): all rights, less `FD_READ` and `FD_READDIR` without read access,
+//!   less `FD_WRITE` without write access, and for a directory less `FD_SEEK`,
+//!   `FD_FILESTAT_SET_SIZE` and `PATH_FILESTAT_SET_SIZE`; inheriting = base. Like wasmtime,
+//!   the requested rights only choose the access mode and the parent's inheriting rights
+//!   are not applied (wasmtime ignores them, so applying them could only make a program
+//!   that works there fail here).
 //! - **Trailing slashes** (`preview1_interesting_paths`, `…_trailing_slashes`): a path ending
 //!   in `/` names a directory, so a file there is `ENOTDIR` and a missing entry `ENOENT`;
 //!   `path_create_directory` and `path_rename` ignore trailing slashes (cap-std), except
-//!   that the source of `path_rename` must then be a directory. The path `.` (or one ending
-//!   in `/`, `.` or `..`) names the directory itself: creating there is `EEXIST`, unlinking
-//!   `EISDIR`, removing `EINVAL`, renaming `EBUSY`, hard-linking from it `EPERM` (Linux's
-//!   answers for `.`).
+//!   that a `path_rename` with a trailing slash on either side needs a directory as source
+//!   (`ENOTDIR`). The path `.` (or one ending in `/`, `.` or `..`) names the directory
+//!   itself: creating there is `EEXIST`, unlinking `EISDIR`, removing `EINVAL`, renaming
+//!   `EBUSY`, hard-linking from it `EPERM` (Linux's answers for `.`, which wasmtime returns).
 //! - **`path_symlink`** stores the target verbatim but refuses an absolute one with `EPERM`
-//!   (cap-std; `preview1_symlink_create`); **`path_link`** refuses `SYMLINK_FOLLOW` with
-//!   `EINVAL` (wasmtime, `preview1_path_link`); **`path_readlink`** truncates to the buffer
+//!   (cap-std; `preview1_symlink_create`), and `path_readlink` will not return such a
+//!   target (`EPERM`, cap-std's `read_link` under wasmtime); **`path_link`** refuses
+//!   `SYMLINK_FOLLOW` with `EINVAL` (wasmtime, `preview1_path_link`) and checks, in Linux's
+//!   order, that the source exists, then that the new name does not; **`path_readlink`** truncates to the buffer
 //!   and returns the bytes written (`preview1_readlink`); **`path_filestat_set_times`** with
 //!   both `ATIM` and `ATIM_NOW` (or `MTIM` and `MTIM_NOW`) is `EINVAL` before anything else
-//!   is looked at (`preview1_path_filestat`).
+//!   is looked at (`preview1_path_filestat`); with nothing to change, the last entry is not
+//!   looked up unless it is to be followed (wasmtime on Linux: `utimensat` with two
+//!   `UTIME_OMIT`s succeeds on a missing name).
 //! - **Result pointers** are checked before the operation runs (`EFAULT`, or `EINVAL` when
 //!   misaligned), so a bad pointer never leaves a created file or an open descriptor behind
 //!   that the guest cannot know about.
@@ -427,6 +436,14 @@ fn path_filestat_set_times(
     let base = directory_with(wasi, fd, rights::PATH_FILESTAT_SET_TIMES)?;
     let path = path::read_path(memory, pointer, length)?;
     let resolved = path::resolve(&base, path, follow)?;
+    if accessed == TimeChange::Keep && modified == TimeChange::Keep {
+        // Nothing to change: like `utimensat` with two `UTIME_OMIT`s, the last entry is
+        // not looked up, except that a followed link must lead somewhere.
+        if let (true, Last::Name(name)) = (follow, &resolved.last) {
+            resolved.directory.stat(name)?;
+        }
+        return Ok(());
+    }
     match &resolved.last {
         Last::Itself => resolved.directory.set_times(accessed, modified)?,
         Last::Name(name) => resolved.directory.set_times_at(name, accessed, modified)?,
@@ -454,12 +471,22 @@ fn path_link(
     }
     let source = path::resolve(&old_base, old_path, false)?;
     let destination = path::resolve(&new_base, new_path, false)?;
-    match (&source.last, &destination.last) {
-        // Linux checks the new name first: `.` already exists.
-        (_, Last::Itself) => Err(Errno::Exist),
-        // A hard link to a directory.
-        (Last::Itself, Last::Name(_)) => Err(Errno::Permission),
-        (Last::Name(old_name), Last::Name(new_name)) => {
+    // The order of Linux's `linkat` (what wasmtime ends up calling): the source must
+    // exist, then the new name must not, then a directory cannot be linked.
+    if let Last::Name(old_name) = &source.last {
+        source.directory.stat(old_name)?;
+    }
+    let new_name = match &destination.last {
+        Last::Itself => return Err(Errno::Exist),
+        Last::Name(new_name) => new_name,
+    };
+    match &source.last {
+        Last::Itself => match destination.directory.stat(new_name) {
+            Ok(_) => Err(Errno::Exist),
+            Err(FsError::NotFound) => Err(Errno::Permission),
+            Err(error) => Err(error.into()),
+        },
+        Last::Name(old_name) => {
             Ok(source
                 .directory
                 .hard_link(old_name, &*destination.directory, new_name)?)
@@ -504,15 +531,16 @@ fn path_open(
         if has(oflags::CREAT) {
             descriptor.require(rights::PATH_CREATE_FILE)?;
         }
-        if has(oflags::TRUNC) {
-            descriptor.require(rights::PATH_FILESTAT_SET_SIZE)?;
-        }
         check_out::<u32>(memory, out)?;
         let mode = AccessMode::new(open_flags, requested);
         // `O_CREAT|O_EXCL` never follows a final symbolic link: it fails with `EEXIST`.
         let exclusive = has(oflags::CREAT) && has(oflags::EXCL);
-        let resolved = path::resolve(&base, path, follow && !exclusive)?;
-        open(descriptor, resolved, open_flags, mode, fd_flags)?
+        let resolved = if has(oflags::CREAT) {
+            path::resolve_for_create(&base, path, follow && !exclusive)?
+        } else {
+            path::resolve(&base, path, follow)?
+        };
+        open(resolved, open_flags, mode, fd_flags)?
     };
     let fd = wasi.descriptors.insert(Descriptor {
         resource: opened.resource,
@@ -546,12 +574,14 @@ impl AccessMode {
     }
 }
 
-/// Rights of a new descriptor: what wasmtime's `fd_fdstat_get` reports for it, within what
-/// the parent lets its children have.
-fn child_rights(parent_inheriting: u64, directory: bool, mode: AccessMode) -> u64 {
+/// Rights of a new descriptor: exactly what wasmtime's `fd_fdstat_get` reports for it
+/// (wasmtime derives them from the access mode and ignores the requested and inheriting
+/// rights).
+fn child_rights(directory: bool, mode: AccessMode) -> u64 {
     let mut granted = rights::ALL;
     if directory {
-        granted &= !(rights::FD_SEEK | rights::FD_FILESTAT_SET_SIZE);
+        granted &=
+            !(rights::FD_SEEK | rights::FD_FILESTAT_SET_SIZE | rights::PATH_FILESTAT_SET_SIZE);
     }
     if !mode.read {
         granted &= !(rights::FD_READ | rights::FD_READDIR);
@@ -559,31 +589,31 @@ fn child_rights(parent_inheriting: u64, directory: bool, mode: AccessMode) -> u6
     if !mode.write {
         granted &= !rights::FD_WRITE;
     }
-    granted & parent_inheriting
+    granted
 }
 
-/// A directory descriptor for `directory`, opened from `parent`.
-fn open_directory_descriptor(parent: &Descriptor, directory: Arc<dyn Directory>) -> Opened {
-    let mode = AccessMode {
-        read: true,
-        write: false,
-    };
+/// A descriptor for a directory opened by `path_open` (read-only, as directories are).
+fn open_directory_descriptor(directory: Arc<dyn Directory>) -> Opened {
+    let rights = child_rights(
+        true,
+        AccessMode {
+            read: true,
+            write: false,
+        },
+    );
     Opened {
         resource: Resource::Directory(OpenDirectory {
             directory,
             preopen_name: None,
             flags: 0,
         }),
-        rights_base: child_rights(parent.rights_inheriting, true, mode),
-        // Files opened through the new directory may get what they could get through the
-        // parent.
-        rights_inheriting: parent.rights_inheriting,
+        rights_base: rights,
+        rights_inheriting: rights,
     }
 }
 
 /// Opens what `resolved` names.
 fn open(
-    parent: &Descriptor,
     resolved: Resolved,
     open_flags: u16,
     mode: AccessMode,
@@ -599,7 +629,7 @@ fn open(
             if mode.write {
                 return Err(Errno::IsDirectory);
             }
-            return Ok(open_directory_descriptor(parent, resolved.directory));
+            return Ok(open_directory_descriptor(resolved.directory));
         }
         Last::Name(name) => name,
     };
@@ -609,7 +639,7 @@ fn open(
         if mode.write {
             return Err(Errno::IsDirectory);
         }
-        return Ok(open_directory_descriptor(parent, opened));
+        return Ok(open_directory_descriptor(opened));
     }
     let options = OpenOptions {
         read: mode.read,
@@ -627,14 +657,14 @@ fn open(
                 readable: mode.read,
                 writable: mode.write,
             }),
-            rights_base: child_rights(parent.rights_inheriting, false, mode),
-            rights_inheriting: child_rights(parent.rights_inheriting, false, mode),
+            rights_base: child_rights(false, mode),
+            rights_inheriting: child_rights(false, mode),
         }),
         // Without `O_DIRECTORY`, a directory opens as a directory descriptor unless it was
         // to be written (POSIX `EISDIR`).
         Err(FsError::IsADirectory) if !mode.write => {
             let opened = Arc::from(directory.open_directory(&name)?);
-            Ok(open_directory_descriptor(parent, opened))
+            Ok(open_directory_descriptor(opened))
         }
         Err(error) => Err(error.into()),
     }
@@ -660,6 +690,7 @@ fn path_readlink(
             Last::Name(name) => resolved.directory.read_link(name)?,
         }
     };
+    path::check_link_to_return(&target)?;
     let bytes = target.as_bytes();
     let count = bytes.len().min(buf_len as usize);
     let written = bytes.get(..count).unwrap_or(bytes);
@@ -698,7 +729,10 @@ fn path_rename(
     let new_base = directory_with(wasi, new.fd, rights::PATH_RENAME_TARGET)?;
     let old_path = path::read_path(memory, old.pointer, old.length)?;
     let new_path = path::read_path(memory, new.pointer, new.length)?;
-    let source_must_be_directory = path::has_trailing_slash(old_path);
+    // Either side ending in `/` asks for a directory (Linux `rename`; cap-std strips the
+    // slashes but keeps this check).
+    let source_must_be_directory =
+        path::has_trailing_slash(old_path) || path::has_trailing_slash(new_path);
     let source = path::resolve(&old_base, path::strip_trailing_slashes(old_path), false)?;
     let destination = path::resolve(&new_base, path::strip_trailing_slashes(new_path), false)?;
     match (&source.last, &destination.last) {
@@ -787,29 +821,12 @@ mod tests {
     }
 
     #[test]
-    fn child_rights_reflect_the_access_mode() {
-        let read_only = AccessMode {
-            read: true,
-            write: false,
-        };
-        let write_only = AccessMode {
-            read: false,
-            write: true,
-        };
-        let file = child_rights(rights::ALL, false, read_only);
-        assert_eq!(file & rights::FD_READ, rights::FD_READ);
-        assert_eq!(file & rights::FD_WRITE, 0);
-        let file = child_rights(rights::ALL, false, write_only);
-        assert_eq!(file & (rights::FD_READ | rights::FD_READDIR), 0);
-        assert_eq!(file & rights::FD_WRITE, rights::FD_WRITE);
-        let directory = child_rights(rights::ALL, true, read_only);
-        assert_eq!(
-            directory & (rights::FD_SEEK | rights::FD_FILESTAT_SET_SIZE),
-            0
-        );
-        assert_eq!(
-            child_rights(rights::FD_READ, false, read_only),
-            rights::FD_READ
-        );
+    fn child_rights_are_what_wasmtime_reports() {
+        let mode = |read, write| AccessMode { read, write };
+        // Values read back from wasmtime 40's `fd_fdstat_get`.
+        assert_eq!(child_rights(false, mode(true, false)), 0x3fff_ffbf);
+        assert_eq!(child_rights(false, mode(false, true)), 0x3fff_bffd);
+        assert_eq!(child_rights(false, mode(true, true)), 0x3fff_ffff);
+        assert_eq!(child_rights(true, mode(true, false)), 0x3fb7_ffbb);
     }
 }
