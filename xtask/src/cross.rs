@@ -242,7 +242,7 @@ pub fn run(root: &Path, target: &Target, options: Options) -> Result<()> {
     match &target.kind {
         Kind::Linux { checks, .. } => prereqs::ensure(
             &Requirements {
-                checks: &[prereqs::WAMR_BUILD, checks],
+                checks: &[prereqs::WAMR_BUILD, prereqs::WASI_C, checks],
                 // The test suite builds its WASI guest programs for wasm32-wasip1.
                 rust_targets: &[target.triple, "wasm32-wasip1"],
                 rust_components: &[],

@@ -75,6 +75,34 @@ pub const WAMR_BUILD: &[Check] = &[
     },
 ];
 
+/// What the C (wasi-libc) test programs need: clang's wasm32 target with Debian's WASI
+/// sysroot, linker and compiler runtime.
+pub const WASI_C: &[Check] = &[
+    Check {
+        what: "wasi-libc",
+        why: "the C test programs (tests/wasi-guests/c) are built against it",
+        probe: Probe::File("/usr/include/wasm32-wasi/stdio.h"),
+        debian_package: "wasi-libc",
+    },
+    Check {
+        what: "wasm-ld",
+        why: "links the C test programs",
+        probe: Probe::Executable {
+            names: &["wasm-ld"],
+            env_override: None,
+        },
+        debian_package: "lld",
+    },
+    Check {
+        what: "compiler-rt builtins for wasm32",
+        why: "clang links them into the C test programs",
+        probe: Probe::File(
+            "/usr/lib/llvm-14/lib/clang/14.0.6/lib/wasi/libclang_rt.builtins-wasm32.a",
+        ),
+        debian_package: "libclang-rt-dev-wasm32",
+    },
+];
+
 /// Everything one xtask command needs before it starts.
 #[derive(Debug, Clone, Copy)]
 pub struct Requirements<'a> {

@@ -13,7 +13,7 @@ use crate::process::Cmd;
 
 /// What `cargo xtask test` needs before it starts.
 pub const REQUIREMENTS: Requirements = Requirements {
-    checks: &[prereqs::WAMR_BUILD],
+    checks: &[prereqs::WAMR_BUILD, prereqs::WASI_C],
     // The WASI test programs (tests/wasi-guests) are built for it by the test suite.
     rust_targets: &["wasm32-wasip1"],
     rust_components: &["rustfmt", "clippy"],

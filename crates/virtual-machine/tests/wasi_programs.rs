@@ -43,6 +43,39 @@ fn guests() -> &'static Path {
     })
 }
 
+/// Builds the C test programs (tests/wasi-guests/c, against wasi-libc) once per test process
+/// and returns their directory.
+fn c_guests() -> &'static Path {
+    static DIRECTORY: OnceLock<PathBuf> = OnceLock::new();
+    DIRECTORY.get_or_init(|| {
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let sources = workspace.join("tests/wasi-guests/c");
+        let output = workspace.join("target/wasi-guests/c");
+        std::fs::create_dir_all(&output).expect("output directory");
+        for program in ["files", "process"] {
+            let status = Command::new("clang")
+                .args([
+                    "--target=wasm32-wasi",
+                    "-O2",
+                    "-Wall",
+                    "-Wextra",
+                    "-Werror",
+                    "-o",
+                ])
+                .arg(output.join(format!("{program}.wasm")))
+                .arg(sources.join(format!("{program}.c")))
+                .status()
+                .expect("clang starts");
+            assert!(
+                status.success(),
+                "building {program}.c failed; wasi-libc, lld and libclang-rt-dev-wasm32 are needed \
+                 (`cargo xtask test` checks them)"
+            );
+        }
+        output
+    })
+}
+
 /// Where the guest's `/` comes from.
 enum Backend {
     /// A temporary host directory, with a sibling `outside` directory holding a secret.
@@ -124,12 +157,15 @@ fn run_with(
     backend: &Backend,
     configure: impl FnOnce(WasiContextBuilder) -> WasiContextBuilder,
 ) -> Outcome {
-    let file = guests().join(format!("{program}.wasm"));
+    let file = match program.strip_prefix("c/") {
+        Some(name) => c_guests().join(format!("{name}.wasm")),
+        None => guests().join(format!("{program}.wasm")),
+    };
     let bytes = std::fs::read(&file).expect("guest program exists");
     let stdout = CapturedOutput::new();
     let stderr = CapturedOutput::new();
     let mut builder = WasiContext::builder()
-        .arg(format!("{program}.wasm"))
+        .arg(format!("{}.wasm", program.trim_start_matches("c/")))
         .args(args.iter().copied())
         .stdin(Box::new(MemoryInput::new(stdin.to_vec())))
         .stdout(Box::new(stdout.clone()))
@@ -311,4 +347,22 @@ fn a_preopened_tcp_listener_accepts_and_echoes() {
     assert!(outcome.status.success(), "{}", outcome.stderr);
     assert_eq!(client.join().expect("client"), ["PING", "SECOND LINE"]);
     assert_eq!(outcome.stdout, "echoed 2 lines\n");
+}
+
+#[test]
+fn c_programs_files_and_directories() {
+    passes("c/files", "c files ok");
+}
+
+#[test]
+fn c_programs_process_services_and_exit_status() {
+    let outcome = run(
+        "c/process",
+        &["one", "two"],
+        &[("GREETING", "hi")],
+        b"",
+        &Backend::memory(),
+    );
+    assert_eq!(outcome.status.code(), 7, "{}", outcome.stdout);
+    assert_eq!(outcome.stdout, "c process ok\n");
 }
