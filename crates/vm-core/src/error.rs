@@ -191,6 +191,10 @@ pub enum InstantiationError {
     /// function, out of memory), with its message.
     #[error("instantiation failed: {0}")]
     Wamr(String),
+    /// The module's start function failed (trapped, used up the instruction budget, or asked
+    /// to exit).
+    #[error("the start function failed: {0}")]
+    Start(Box<CallError>),
     /// The execution environment could not be created (out of memory).
     #[error("could not create the execution environment of {stack_size} bytes")]
     ExecEnvFailed {

@@ -12,6 +12,7 @@ use vm_sandbox::GuestMemory;
 use wamrx_sys as sys;
 
 use crate::error::{CallError, InstantiationError, LimitsError};
+use crate::hooks;
 use crate::host::{InstanceData, Linker, NoMemory, guest_memory, registry};
 use crate::module::{ERROR_BUFFER_SIZE, ExternKind, Module, ModuleInner, error_text};
 use crate::runtime::{Runtime, ensure_thread_env};
@@ -223,7 +224,7 @@ impl Instance {
                 stack_size: limits.stack_size,
             });
         }
-        Ok(Self {
+        let mut instance = Self {
             raw,
             exec_env,
             state,
@@ -234,7 +235,15 @@ impl Instance {
             limits,
             unusable: false,
             _module: module.inner.clone(),
-        })
+        };
+        if module.inner.has_start {
+            // The module's start function, moved out of WAMR's instantiation so that the
+            // instruction budget applies to it (see `hooks`).
+            instance
+                .call_export(hooks::START_EXPORT, &[])
+                .map_err(|error| InstantiationError::Start(alloc::boxed::Box::new(error)))?;
+        }
+        Ok(instance)
     }
 
     /// A handle that stops this instance from any thread.
@@ -280,6 +289,28 @@ impl Instance {
         let not_found = || CallError::ExportNotFound {
             name: String::from(name),
         };
+        // Names `hooks` gave are not the embedder's to call; hidden hooks keep their own names.
+        if name.starts_with('\u{1}') {
+            return Err(not_found());
+        }
+        let wamr_name = if self._module.hooks_hidden && hooks::AUTO_CALLED_EXPORTS.contains(&name) {
+            hooks::hidden_name(name)
+        } else {
+            String::from(name)
+        };
+        self.lookup_raw(&wamr_name).map_err(|error| match error {
+            CallError::ExportNotFound { .. } => not_found(),
+            other => other,
+        })
+    }
+
+    fn lookup_raw(
+        &self,
+        name: &str,
+    ) -> Result<(sys::wasm_function_inst_t, FunctionType), CallError> {
+        let not_found = || CallError::ExportNotFound {
+            name: String::from(name),
+        };
         let name_c = CString::new(name).map_err(|_| not_found())?;
         // SAFETY: live instance, NUL-terminated name.
         let function = unsafe { sys::wasm_runtime_lookup_function(self.raw, name_c.as_ptr()) };
@@ -315,6 +346,19 @@ impl Instance {
 
     /// Calls the exported function `name` with `args`, checked against its signature.
     pub fn call(&mut self, name: &str, args: &[Value]) -> Result<Vec<Value>, CallError> {
+        self.check_usable()?;
+        let (function, ty) = self.lookup(name)?;
+        self.invoke(function, &ty, name, args)
+    }
+
+    /// Calls an export by its WAMR name (including names `hooks` gave).
+    fn call_export(&mut self, name: &str, args: &[Value]) -> Result<Vec<Value>, CallError> {
+        self.check_usable()?;
+        let (function, ty) = self.lookup_raw(name)?;
+        self.invoke(function, &ty, name, args)
+    }
+
+    fn check_usable(&mut self) -> Result<(), CallError> {
         if self.is_unusable() {
             return Err(
                 if self.stop.requested.load(Ordering::SeqCst) && !self.unusable {
@@ -325,8 +369,18 @@ impl Instance {
                 },
             );
         }
-        let (function, ty) = self.lookup(name)?;
-        check_arguments(name, &ty, args)?;
+        Ok(())
+    }
+
+    /// Runs `function` (of type `ty`, exported as `name`) with `args`.
+    fn invoke(
+        &mut self,
+        function: sys::wasm_function_inst_t,
+        ty: &FunctionType,
+        name: &str,
+        args: &[Value],
+    ) -> Result<Vec<Value>, CallError> {
+        check_arguments(name, ty, args)?;
         let mut wasm_args: Vec<sys::wasm_val_t> = args.iter().map(to_wamr).collect();
         let mut wasm_results = alloc::vec![sys::wasm_val_t::default(); ty.results().len()];
         ensure_thread_env();

@@ -15,6 +15,7 @@
 extern crate alloc;
 
 mod error;
+mod hooks;
 mod host;
 mod instance;
 mod module;

@@ -9,6 +9,7 @@ use core::ffi::{CStr, c_char};
 use wamrx_sys as sys;
 
 use crate::error::{LoadError, LoadErrorKind};
+use crate::hooks;
 use crate::runtime::{Runtime, ensure_thread_env};
 use crate::value::{FunctionType, UnsupportedValueType, ValueType};
 
@@ -26,6 +27,10 @@ pub struct Module {
 
 pub(crate) struct ModuleInner {
     pub(crate) raw: sys::wasm_module_t,
+    /// The start function was moved to [`hooks::START_EXPORT`] (see [`crate::hooks`]).
+    pub(crate) has_start: bool,
+    /// The auto-called hook exports were renamed (see [`crate::hooks`]).
+    pub(crate) hooks_hidden: bool,
     /// The binary WAMR refers to after loading (owned modules only: WAMR reuses strings and
     /// data segments in place and rewrites the buffer while doing so).
     _bytes: Option<Box<[u8]>>,
@@ -56,11 +61,28 @@ impl core::fmt::Debug for Module {
 impl Module {
     /// Loads and validates a module from bytes the VM takes ownership of.
     pub fn from_bytes(runtime: &Runtime, bytes: impl Into<Box<[u8]>>) -> Result<Self, LoadError> {
-        let mut bytes: Box<[u8]> = bytes.into();
+        let bytes: Box<[u8]> = bytes.into();
+        match hooks::defuse(&bytes) {
+            hooks::Defused::Unchanged => Self::load_owned(runtime, bytes, false, false),
+            hooks::Defused::Rewritten {
+                bytes,
+                has_start,
+                hooks_hidden,
+            } => Self::load_owned(runtime, bytes.into_boxed_slice(), has_start, hooks_hidden),
+            hooks::Defused::ReservedName => Err(reserved_name()),
+        }
+    }
+
+    fn load_owned(
+        runtime: &Runtime,
+        mut bytes: Box<[u8]>,
+        has_start: bool,
+        hooks_hidden: bool,
+    ) -> Result<Self, LoadError> {
         // SAFETY: the buffer is owned by the module for as long as WAMR may refer to it, and
         // the heap allocation does not move when the `Box` does.
         let raw = unsafe { load(runtime, bytes.as_mut_ptr(), bytes.len(), false)? };
-        Ok(Self::wrap(raw, Some(bytes)))
+        Ok(Self::wrap(raw, Some(bytes), has_start, hooks_hidden))
     }
 
     /// Loads a module from a read-only buffer, e.g. an app stored in flash.
@@ -68,17 +90,46 @@ impl Module {
     /// The buffer is never written: WAMR is told to copy what it needs (names, data
     /// segments) instead of reusing the buffer in place, which costs RAM proportional to
     /// those sections but works with memory-mapped flash.
+    ///
+    /// A module with code that would run during instantiation (see [`crate::hooks`]) is the
+    /// exception: it is rewritten into RAM first.
     pub fn from_static(runtime: &Runtime, bytes: &'static [u8]) -> Result<Self, LoadError> {
+        match hooks::defuse(bytes) {
+            hooks::Defused::Unchanged => {}
+            hooks::Defused::Rewritten {
+                bytes,
+                has_start,
+                hooks_hidden,
+            } => {
+                return Self::load_owned(
+                    runtime,
+                    bytes.into_boxed_slice(),
+                    has_start,
+                    hooks_hidden,
+                );
+            }
+            hooks::Defused::ReservedName => return Err(reserved_name()),
+        }
         // SAFETY: with `wasm_binary_freeable` set, WAMR's loader only reads the buffer (it
         // copies strings and data segments instead of patching them in place), so casting
         // away `const` never leads to a write; the `'static` lifetime covers any later read.
         let raw = unsafe { load(runtime, bytes.as_ptr().cast_mut(), bytes.len(), true)? };
-        Ok(Self::wrap(raw, None))
+        Ok(Self::wrap(raw, None, false, false))
     }
 
-    fn wrap(raw: sys::wasm_module_t, bytes: Option<Box<[u8]>>) -> Self {
+    fn wrap(
+        raw: sys::wasm_module_t,
+        bytes: Option<Box<[u8]>>,
+        has_start: bool,
+        hooks_hidden: bool,
+    ) -> Self {
         Self {
-            inner: Arc::new(ModuleInner { raw, _bytes: bytes }),
+            inner: Arc::new(ModuleInner {
+                raw,
+                has_start,
+                hooks_hidden,
+                _bytes: bytes,
+            }),
         }
     }
 
@@ -121,6 +172,17 @@ impl Module {
 
     /// The module's exports, in declaration order.
     pub fn exports(&self) -> Vec<Export> {
+        self.raw_exports()
+            .into_iter()
+            .filter_map(|export| {
+                let name = String::from(hooks::public_name(&export.name)?);
+                Some(Export { name, ..export })
+            })
+            .collect()
+    }
+
+    /// The exports as WAMR sees them, including the names `hooks` gave.
+    fn raw_exports(&self) -> Vec<Export> {
         // SAFETY: `raw` is a live module.
         let count = unsafe { sys::wasm_runtime_get_export_count(self.inner.raw) };
         (0..count.max(0))
@@ -236,6 +298,13 @@ unsafe fn load(
         return Err(LoadError::from_wamr_message(&error_text(&error)));
     }
     Ok(raw)
+}
+
+fn reserved_name() -> LoadError {
+    LoadError {
+        kind: LoadErrorKind::Invalid,
+        message: String::from("an export name starts with the reserved prefix U+0001 \"xila:\""),
+    }
 }
 
 /// Reads the NUL-terminated message WAMR wrote into an error buffer.
