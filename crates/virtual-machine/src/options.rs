@@ -101,8 +101,8 @@ impl RunOptions {
     ///
     /// Enforced by a watchdog thread per call that sleeps on a channel and, when the time is
     /// up, stops the instance through its [`StopHandle`](vm_core::StopHandle). The timeout
-    /// covers the call only: instantiation (including the module's start function) is not
-    /// timed.
+    /// covers the call only: instantiation (including a module's start function, which the
+    /// instruction budget does cover) is not timed.
     #[cfg(feature = "std")]
     pub fn timeout(mut self, after: Duration) -> Self {
         self.timeout = Some(after);
