@@ -201,6 +201,9 @@ pub struct WasiContext {
     pub random: Arc<dyn Random>,
     /// Scheduling.
     pub task: Arc<dyn Task>,
+    /// Whether the standard streams are a terminal: they then report the character-device
+    /// file type, otherwise "unknown" (wasmtime's answers, which guests' `isatty` relies on).
+    pub stdio_is_terminal: bool,
 }
 
 /// The WASI context could not be built.
@@ -234,6 +237,7 @@ pub struct WasiContextBuilder {
     random: Option<Arc<dyn Random>>,
     task: Option<Arc<dyn Task>>,
     max_descriptors: Option<u32>,
+    stdio_is_terminal: bool,
 }
 
 impl WasiContext {
@@ -295,6 +299,13 @@ impl WasiContextBuilder {
     /// Standard error (default: discarded).
     pub fn stderr(mut self, stream: Box<dyn OutputStream>) -> Self {
         self.stderr = Some(stream);
+        self
+    }
+
+    /// Declares the standard streams a terminal (default: not one), see
+    /// [`WasiContext::stdio_is_terminal`].
+    pub fn stdio_is_terminal(mut self, terminal: bool) -> Self {
+        self.stdio_is_terminal = terminal;
         self
     }
 
@@ -400,6 +411,7 @@ impl WasiContextBuilder {
             clock,
             random,
             task,
+            stdio_is_terminal: self.stdio_is_terminal,
         })
     }
 }

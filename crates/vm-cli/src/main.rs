@@ -10,7 +10,7 @@ mod exit_code;
 mod invoke;
 mod units;
 
-use std::io;
+use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -166,6 +166,8 @@ fn wasi_builder(
         .stdin(Box::new(HostStdin))
         .stdout(Box::new(HostStdout))
         .stderr(Box::new(HostStderr))
+        // What guests' `isatty` sees, as under wasmtime.
+        .stdio_is_terminal(std::io::stdout().is_terminal())
         .clock(Arc::new(SystemClock))
         .random(Arc::new(OsRandom))
         .task(Arc::new(ThreadTask));

@@ -291,10 +291,13 @@ fn wasi_filetype(file_type: FileType) -> u8 {
     }
 }
 
-/// The WASI file type of a descriptor's resource (sockets have WASI types only).
-fn resource_filetype(resource: &Resource) -> u8 {
+/// The WASI file type of a descriptor's resource (sockets have WASI types only). Stdio is a
+/// character device only when it is a terminal, as wasmtime reports it (so `isatty` tells the
+/// truth to guests).
+fn resource_filetype(resource: &Resource, stdio_is_terminal: bool) -> u8 {
     match resource {
         Resource::Socket(..) => filetype::SOCKET_STREAM,
+        Resource::Stdin(_) | Resource::Output(_) if !stdio_is_terminal => filetype::UNKNOWN,
         other => wasi_filetype(other.file_type()),
     }
 }
@@ -456,7 +459,7 @@ fn fd_fdstat_get(
         Resource::Stdin(_) | Resource::Output(_) => 0,
     };
     let fdstat = Fdstat {
-        fs_filetype: resource_filetype(&descriptor.resource),
+        fs_filetype: resource_filetype(&descriptor.resource, wasi.stdio_is_terminal),
         fs_flags: flags,
         fs_rights_base: descriptor.rights_base,
         fs_rights_inheriting: descriptor.rights_inheriting,
@@ -527,7 +530,7 @@ fn fd_filestat_get(
         Resource::Stdin(_) | Resource::Output(_) | Resource::Socket(..) => Filestat {
             dev: 0,
             ino: 0,
-            filetype: resource_filetype(&descriptor.resource),
+            filetype: resource_filetype(&descriptor.resource, wasi.stdio_is_terminal),
             nlink: 0,
             size: 0,
             atim: 0,
