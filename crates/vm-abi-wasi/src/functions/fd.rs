@@ -50,11 +50,12 @@
 //! When a transfer fails after some bytes moved, the partial count is returned and the error
 //! is left for the next call, as POSIX does.
 
+use super::abi::{check_out, decode_flags16, decode_rights, filestat, time_change, wasi_filetype};
 use vm_core::{DefineError, GuestMemory, Linker};
-use vm_host::fs::{FileType, FsError, Metadata, TimeChange};
+use vm_host::fs::FsError;
 use vm_host::stdio::{OutputStream, StreamError};
 use vm_host::task::Task;
-use vm_sandbox::{GuestValue, IovecLimits, IovecList};
+use vm_sandbox::{IovecLimits, IovecList};
 
 use crate::call;
 use crate::context::{OpenFile, Resource, Socket, WasiContext};
@@ -238,58 +239,9 @@ fn decode_enum(value: u32, max: u8) -> WasiResult<u8> {
     Ok(value)
 }
 
-/// Decodes `u16` flags passed as an `i32`: truncated to 16 bits like wiggle does, `EINVAL`
-/// for a bit outside `all`.
-fn decode_flags16(value: u32, all: u16) -> WasiResult<u16> {
-    // Truncation is deliberate: wiggle converts the ABI `i32` with `as u16`.
-    let flags = value as u16;
-    if flags & !all != 0 {
-        return Err(Errno::Invalid);
-    }
-    Ok(flags)
-}
-
-/// Decodes a `rights` value: `EINVAL` for a bit preview1 does not define.
-fn decode_rights(value: u64) -> WasiResult<u64> {
-    if value & !rights::ALL != 0 {
-        return Err(Errno::Invalid);
-    }
-    Ok(value)
-}
-
-/// One timestamp of `fd_filestat_set_times`: setting both a time and "now" is `EINVAL`.
-fn time_change(set: bool, now: bool, time: u64) -> WasiResult<TimeChange> {
-    match (set, now) {
-        (true, true) => Err(Errno::Invalid),
-        (true, false) => Ok(TimeChange::At(time)),
-        (false, true) => Ok(TimeChange::Now),
-        (false, false) => Ok(TimeChange::Keep),
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Shared helpers
 // ---------------------------------------------------------------------------------------
-
-/// Fails with `EFAULT` (or `EINVAL` when misaligned) unless a `T` can be written at `ptr`;
-/// nothing is written, so checking before an operation leaves guest memory untouched on
-/// failure.
-fn check_out<T: GuestValue>(memory: &GuestMemory<'_>, ptr: u32) -> WasiResult {
-    memory.read::<T>(ptr)?;
-    Ok(())
-}
-
-/// The WASI `filetype` of an adapter file type.
-fn wasi_filetype(file_type: FileType) -> u8 {
-    match file_type {
-        FileType::Unknown => filetype::UNKNOWN,
-        FileType::BlockDevice => filetype::BLOCK_DEVICE,
-        FileType::CharacterDevice => filetype::CHARACTER_DEVICE,
-        FileType::Directory => filetype::DIRECTORY,
-        FileType::RegularFile => filetype::REGULAR_FILE,
-        FileType::SymbolicLink => filetype::SYMBOLIC_LINK,
-    }
-}
 
 /// The WASI file type of a descriptor's resource (sockets have WASI types only). Stdio is a
 /// character device only when it is a terminal, as wasmtime reports it (so `isatty` tells the
@@ -299,20 +251,6 @@ fn resource_filetype(resource: &Resource, stdio_is_terminal: bool) -> u8 {
         Resource::Socket(..) => filetype::SOCKET_STREAM,
         Resource::Stdin(_) | Resource::Output(_) if !stdio_is_terminal => filetype::UNKNOWN,
         other => wasi_filetype(other.file_type()),
-    }
-}
-
-/// The guest `filestat` of adapter metadata.
-fn filestat(metadata: &Metadata) -> Filestat {
-    Filestat {
-        dev: metadata.device,
-        ino: metadata.inode,
-        filetype: wasi_filetype(metadata.file_type),
-        nlink: metadata.link_count,
-        size: metadata.size,
-        atim: metadata.accessed,
-        mtim: metadata.modified,
-        ctim: metadata.changed,
     }
 }
 
@@ -1040,22 +978,6 @@ mod tests {
         assert_eq!(decode_enum(6, ADVICE_MAX), Err(Errno::Invalid));
         assert_eq!(decode_enum(256, ADVICE_MAX), Err(Errno::Overflow));
         assert_eq!(decode_enum(u32::MAX, WHENCE_MAX), Err(Errno::Overflow));
-    }
-
-    #[test]
-    fn flags_are_truncated_then_checked() {
-        assert_eq!(decode_flags16(0x1_0001, fdflags::ALL), Ok(fdflags::APPEND));
-        assert_eq!(decode_flags16(1 << 5, fdflags::ALL), Err(Errno::Invalid));
-        assert_eq!(decode_rights(rights::ALL), Ok(rights::ALL));
-        assert_eq!(decode_rights(1 << 30), Err(Errno::Invalid));
-    }
-
-    #[test]
-    fn time_changes() {
-        assert_eq!(time_change(true, true, 1), Err(Errno::Invalid));
-        assert_eq!(time_change(true, false, 7), Ok(TimeChange::At(7)));
-        assert_eq!(time_change(false, true, 7), Ok(TimeChange::Now));
-        assert_eq!(time_change(false, false, 7), Ok(TimeChange::Keep));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use vm_core::{DefineError, GuestMemory, Linker};
 use vm_host::fs::FileType;
 use vm_sandbox::GuestValue;
 
-use super::path::{check_out, wasi_filetype};
+use super::abi::{check_out, wasi_filetype};
 use crate::call;
 use crate::context::{Resource, WasiContext};
 use crate::errno::{Errno, WasiResult};

@@ -2,6 +2,7 @@
 //! registers its functions in `define` and keeps the bodies as plain functions taking
 //! `(&mut GuestMemory, &mut WasiContext, arguments…) -> WasiResult`.
 
+mod abi;
 mod args_env;
 mod clock_random;
 mod fd;

@@ -56,17 +56,17 @@
 //!   misaligned), so a bad pointer never leaves a created file or an open descriptor behind
 //!   that the guest cannot know about.
 
+use super::abi::{check_out, decode_flags16, decode_rights, filestat, time_change};
 use alloc::sync::Arc;
 
 use vm_core::{DefineError, GuestMemory, Linker};
 use vm_host::fs::{Directory, FileType, FsError, Metadata, OpenOptions, TimeChange};
-use vm_sandbox::GuestValue;
 
 use crate::call;
 use crate::context::{Descriptor, OpenDirectory, OpenFile, Resource, WasiContext};
 use crate::errno::{Errno, WasiResult};
 use crate::path::{self, Last, Resolved};
-use crate::types::{Filestat, MODULE, fdflags, filetype, fstflags, lookupflags, oflags, rights};
+use crate::types::{Filestat, MODULE, fdflags, fstflags, lookupflags, oflags, rights};
 
 /// Registers the path functions.
 pub(super) fn define(linker: &mut Linker) -> Result<(), DefineError> {
@@ -280,72 +280,6 @@ fn decode_lookupflags(value: u32) -> WasiResult<bool> {
         return Err(Errno::Invalid);
     }
     Ok(value & lookupflags::SYMLINK_FOLLOW != 0)
-}
-
-/// Decodes `u16` flags passed as an `i32`: `EOVERFLOW` if the value does not fit 16 bits
-/// (wiggle converts with `u16::try_from`), `EINVAL` for a bit outside `all`.
-fn decode_flags16(value: u32, all: u16) -> WasiResult<u16> {
-    let flags = u16::try_from(value).map_err(|_| Errno::Overflow)?;
-    if flags & !all != 0 {
-        return Err(Errno::Invalid);
-    }
-    Ok(flags)
-}
-
-/// Decodes `rights` (a `u64` passed as an `i64`): negative → `EOVERFLOW`, an undefined bit
-/// → `EINVAL`.
-fn decode_rights(value: u64) -> WasiResult<u64> {
-    if i64::try_from(value).is_err() {
-        return Err(Errno::Overflow);
-    }
-    if value & !rights::ALL != 0 {
-        return Err(Errno::Invalid);
-    }
-    Ok(value)
-}
-
-/// One timestamp of a `set_times` call: both a time and "now" is `EINVAL`.
-fn time_change(set: bool, now: bool, time: u64) -> WasiResult<TimeChange> {
-    match (set, now) {
-        (true, true) => Err(Errno::Invalid),
-        (true, false) => Ok(TimeChange::At(time)),
-        (false, true) => Ok(TimeChange::Now),
-        (false, false) => Ok(TimeChange::Keep),
-    }
-}
-
-/// Fails with `EFAULT` (or `EINVAL` when misaligned) unless a `T` can be written at
-/// `pointer`; nothing is written.
-pub(super) fn check_out<T: GuestValue>(memory: &GuestMemory<'_>, pointer: u32) -> WasiResult {
-    memory.read::<T>(pointer)?;
-    Ok(())
-}
-
-/// The WASI `filetype` of an adapter file type.
-pub(super) fn wasi_filetype(file_type: FileType) -> u8 {
-    match file_type {
-        FileType::Unknown => filetype::UNKNOWN,
-        FileType::BlockDevice => filetype::BLOCK_DEVICE,
-        FileType::CharacterDevice => filetype::CHARACTER_DEVICE,
-        FileType::Directory => filetype::DIRECTORY,
-        FileType::RegularFile => filetype::REGULAR_FILE,
-        FileType::SymbolicLink => filetype::SYMBOLIC_LINK,
-    }
-}
-
-/// The guest `filestat` of adapter metadata (the same fields `fd_filestat_get` reports, so
-/// `ino`/`dev` compare equal between the two calls).
-fn filestat(metadata: &Metadata) -> Filestat {
-    Filestat {
-        dev: metadata.device,
-        ino: metadata.inode,
-        filetype: wasi_filetype(metadata.file_type),
-        nlink: metadata.link_count,
-        size: metadata.size,
-        atim: metadata.accessed,
-        mtim: metadata.modified,
-        ctim: metadata.changed,
-    }
 }
 
 /// Most path calls: anything but a directory is `EBADF` (wasmtime's `get_dir_fd`).
