@@ -242,7 +242,12 @@ pub fn run(root: &Path, target: &Target, options: Options) -> Result<()> {
     match &target.kind {
         Kind::Linux { checks, .. } => prereqs::ensure(
             &Requirements {
-                checks: &[prereqs::WAMR_BUILD, prereqs::WASI_C, checks],
+                checks: &[
+                    prereqs::WAMR_BUILD,
+                    prereqs::WASI_C,
+                    prereqs::WASI_ASSEMBLYSCRIPT,
+                    checks,
+                ],
                 // The test suite builds its WASI guest programs for wasm32-wasip1.
                 rust_targets: &[target.triple, "wasm32-wasip1"],
                 rust_components: &[],

@@ -103,6 +103,31 @@ pub const WASI_C: &[Check] = &[
     },
 ];
 
+/// What the AssemblyScript test programs (tests/wasi-guests/assemblyscript) need: Node.js to
+/// run the AssemblyScript compiler, and npm to install it (`npm ci`, from the npm registry).
+/// Debian 12's nodejs (18) and npm (9) are enough; a NodeSource `nodejs`, which bundles npm,
+/// serves too.
+pub const WASI_ASSEMBLYSCRIPT: &[Check] = &[
+    Check {
+        what: "node",
+        why: "runs the AssemblyScript compiler for the AssemblyScript test programs",
+        probe: Probe::Executable {
+            names: &["node"],
+            env_override: None,
+        },
+        debian_package: "nodejs",
+    },
+    Check {
+        what: "npm",
+        why: "installs the AssemblyScript compiler (tests/wasi-guests/assemblyscript)",
+        probe: Probe::Executable {
+            names: &["npm"],
+            env_override: None,
+        },
+        debian_package: "npm",
+    },
+];
+
 /// Everything one xtask command needs before it starts.
 #[derive(Debug, Clone, Copy)]
 pub struct Requirements<'a> {
@@ -353,6 +378,12 @@ mod tests {
         };
         let text = report(&[&WAMR_BUILD[1], &qemu, &qemu_i386]);
         assert!(text.contains("sudo apt-get install -y clang qemu-user\n"));
+    }
+
+    #[test]
+    fn assemblyscript_needs_nodejs_and_npm() {
+        let missing: Vec<&Check> = WASI_ASSEMBLYSCRIPT.iter().collect();
+        assert!(report(&missing).ends_with("  sudo apt-get install -y nodejs npm\n"));
     }
 
     #[test]

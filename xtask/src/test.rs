@@ -13,7 +13,11 @@ use crate::process::Cmd;
 
 /// What `cargo xtask test` needs before it starts.
 pub const REQUIREMENTS: Requirements = Requirements {
-    checks: &[prereqs::WAMR_BUILD, prereqs::WASI_C],
+    checks: &[
+        prereqs::WAMR_BUILD,
+        prereqs::WASI_C,
+        prereqs::WASI_ASSEMBLYSCRIPT,
+    ],
     // The WASI test programs (tests/wasi-guests) are built for it by the test suite.
     rust_targets: &["wasm32-wasip1"],
     rust_components: &["rustfmt", "clippy"],

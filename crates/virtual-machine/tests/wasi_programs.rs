@@ -76,6 +76,52 @@ fn c_guests() -> &'static Path {
     })
 }
 
+/// Builds the AssemblyScript test programs (tests/wasi-guests/assemblyscript, with
+/// @assemblyscript/wasi-shim) once per test process and returns their directory. The compiler
+/// is installed there from the npm registry with `npm ci` (pinned by package-lock.json) when
+/// `node_modules` is missing.
+fn as_guests() -> &'static Path {
+    static DIRECTORY: OnceLock<PathBuf> = OnceLock::new();
+    DIRECTORY.get_or_init(|| {
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let sources = workspace.join("tests/wasi-guests/assemblyscript");
+        let output = workspace.join("target/wasi-guests/assemblyscript");
+        let needed = "node and npm build the AssemblyScript test programs; install them with \
+                      `sudo apt-get install -y nodejs npm` (`cargo xtask test` checks them)";
+        let compiler = Path::new("node_modules/assemblyscript/bin/asc.js");
+        if !sources.join(compiler).is_file() {
+            let status = Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&sources)
+                .status()
+                .unwrap_or_else(|error| panic!("npm does not start ({error}): {needed}"));
+            assert!(
+                status.success(),
+                "`npm ci` in tests/wasi-guests/assemblyscript failed (it needs the npm registry)"
+            );
+        }
+        std::fs::create_dir_all(&output).expect("output directory");
+        for program in ["hello", "clock_random", "files"] {
+            let status = Command::new("node")
+                .arg(compiler)
+                .arg(format!("{program}.ts"))
+                .args([
+                    "--config",
+                    "asconfig.json",
+                    "--target",
+                    "release",
+                    "--outFile",
+                ])
+                .arg(output.join(format!("{program}.wasm")))
+                .current_dir(&sources)
+                .status()
+                .unwrap_or_else(|error| panic!("node does not start ({error}): {needed}"));
+            assert!(status.success(), "compiling {program}.ts with asc failed");
+        }
+        output
+    })
+}
+
 /// Where the guest's `/` comes from.
 enum Backend {
     /// A temporary host directory, with a sibling `outside` directory holding a secret.
@@ -157,15 +203,16 @@ fn run_with(
     backend: &Backend,
     configure: impl FnOnce(WasiContextBuilder) -> WasiContextBuilder,
 ) -> Outcome {
-    let file = match program.strip_prefix("c/") {
-        Some(name) => c_guests().join(format!("{name}.wasm")),
-        None => guests().join(format!("{program}.wasm")),
+    let (file, name) = match program.split_once('/') {
+        Some(("c", name)) => (c_guests().join(format!("{name}.wasm")), name),
+        Some(("as", name)) => (as_guests().join(format!("{name}.wasm")), name),
+        _ => (guests().join(format!("{program}.wasm")), program),
     };
     let bytes = std::fs::read(&file).expect("guest program exists");
     let stdout = CapturedOutput::new();
     let stderr = CapturedOutput::new();
     let mut builder = WasiContext::builder()
-        .arg(format!("{}.wasm", program.trim_start_matches("c/")))
+        .arg(format!("{name}.wasm"))
         .args(args.iter().copied())
         .stdin(Box::new(MemoryInput::new(stdin.to_vec())))
         .stdout(Box::new(stdout.clone()))
@@ -365,4 +412,105 @@ fn c_programs_process_services_and_exit_status() {
     );
     assert_eq!(outcome.status.code(), 7, "{}", outcome.stdout);
     assert_eq!(outcome.stdout, "c process ok\n");
+}
+
+/// The environment the AssemblyScript `hello` program expects (and run_wasmtime.py gives).
+const AS_ENVIRONMENT: &[(&str, &str)] = &[("GREETING", "hi"), ("EMPTY", "")];
+
+/// Runs an AssemblyScript program on both backends: it must succeed with exactly `stdout`,
+/// print nothing on stderr, touch nothing outside the preopen and leave the host root empty.
+fn as_passes(program: &str, stdout: &str) {
+    for backend in [Backend::host(), Backend::memory()] {
+        let before = backend.outside();
+        let outcome = run(program, &[], &[], b"", &backend);
+        assert!(
+            outcome.status.success(),
+            "{program}: {:?}\nstdout:\n{}\nstderr:\n{}",
+            outcome.status,
+            outcome.stdout,
+            outcome.stderr
+        );
+        assert_eq!(outcome.stdout, stdout, "{program}");
+        assert_eq!(outcome.stderr, "", "{program}");
+        assert_eq!(
+            backend.outside(),
+            before,
+            "{program} changed files outside the preopen"
+        );
+        if let Backend::Host(temp) = &backend {
+            let left: Vec<_> = std::fs::read_dir(temp.path().join("root"))
+                .expect("list root")
+                .collect();
+            assert!(left.is_empty(), "{program} left {left:?} in the root");
+        }
+    }
+}
+
+#[test]
+fn as_programs_streams_arguments_and_environment() {
+    let input: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    let checksum = input.iter().fold(0u32, |sum, &byte| {
+        sum.wrapping_mul(31).wrapping_add(u32::from(byte))
+    });
+    let outcome = run(
+        "as/hello",
+        &["one", "two words", "ünïcödé"],
+        AS_ENVIRONMENT,
+        &input,
+        &Backend::memory(),
+    );
+    assert!(outcome.status.success(), "{}", outcome.stdout);
+    assert_eq!(
+        outcome.stdout,
+        format!(
+            "hello from assemblyscript\narg 0: hello.wasm\narg 1: one\narg 2: two words\n\
+             arg 3: ünïcödé\nstdin: {} bytes, checksum {checksum}\n",
+            input.len()
+        )
+    );
+    assert_eq!(outcome.stderr, "to stderr\n");
+}
+
+#[test]
+fn as_programs_exit_codes_reach_the_host() {
+    for code in [0, 3, 42, 125] {
+        let argument = format!("--exit={code}");
+        let outcome = run(
+            "as/hello",
+            &[&argument],
+            AS_ENVIRONMENT,
+            b"",
+            &Backend::memory(),
+        );
+        assert_eq!(outcome.status.code(), code, "{}", outcome.stdout);
+        assert_eq!(
+            outcome.stdout,
+            format!(
+                "hello from assemblyscript\narg 0: hello.wasm\narg 1: {argument}\n\
+                 stdin: 0 bytes, checksum 0\n"
+            )
+        );
+    }
+}
+
+#[test]
+fn as_programs_report_their_own_failures() {
+    // Without GREETING and EMPTY, hello's environment check fails: exit status 1 and a message.
+    let outcome = run("as/hello", &[], &[], b"", &Backend::memory());
+    assert_eq!(outcome.status.code(), 1, "{}", outcome.stdout);
+    assert_eq!(
+        outcome.stdout,
+        "hello from assemblyscript\narg 0: hello.wasm\n\
+         FAIL: environment has 0 variables, expected 2\n"
+    );
+}
+
+#[test]
+fn as_programs_clocks_sleep_and_random() {
+    as_passes("as/clock_random", "assemblyscript clocks and random ok\n");
+}
+
+#[test]
+fn as_programs_files_and_directories() {
+    as_passes("as/files", "assemblyscript files ok\n");
 }
