@@ -52,6 +52,8 @@ as ambiguous). A bare number means 64 KiB pages for --max-memory and bytes for -
 Examples:
   xila-vm run app.wasm
   xila-vm run app.wasm --dir ./data::/ --env GREETING=hi --env HOME -- first second
+  xila-vm run gui.wasm --display 320x240 --screenshot frame.png --input down:100,80
+  xila-vm run client.wasm --allow-net 127.0.0.1:8000-9000 --allow-resolve
   xila-vm run app.wasm --fuel 1000000 --timeout 1.5s
   xila-vm run app.wasm --max-memory 1MiB --stack 32KiB --pool 4MiB
   xila-vm run math.wasm --invoke add 40 2
@@ -110,6 +112,55 @@ fn parse_env(value: &str) -> Result<EnvVar, String> {
         key: String::from(key),
         value,
     })
+}
+
+/// Parses `WIDTHxHEIGHT`.
+fn parse_display(value: &str) -> Result<(u32, u32), String> {
+    let (width, height) = value
+        .split_once(['x', 'X'])
+        .ok_or_else(|| String::from("expected WIDTHxHEIGHT, e.g. 320x240"))?;
+    let parse = |text: &str| {
+        text.parse::<u32>()
+            .ok()
+            .filter(|&pixels| (1..=4096).contains(&pixels))
+            .ok_or_else(|| format!("{text:?} is not a size between 1 and 4096"))
+    };
+    Ok((parse(width)?, parse(height)?))
+}
+
+/// A scripted input event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputSpec {
+    /// Pointer pressed at (x, y).
+    Down(i32, i32),
+    /// Pointer released at (x, y).
+    Up(i32, i32),
+    /// Pointer moved to (x, y).
+    Move(i32, i32),
+    /// A key pressed and released.
+    Key(u32),
+}
+
+/// Parses `down:X,Y`, `up:X,Y`, `move:X,Y` or `key:CODE`.
+fn parse_input(value: &str) -> Result<InputSpec, String> {
+    let (kind, rest) = value
+        .split_once(':')
+        .ok_or_else(|| String::from("expected down:X,Y, up:X,Y, move:X,Y or key:CODE"))?;
+    let point = || -> Result<(i32, i32), String> {
+        let (x, y) = rest.split_once(',').ok_or_else(|| format!("expected X,Y after {kind}:"))?;
+        let number = |text: &str| text.trim().parse::<i32>().map_err(|_| format!("{text:?} is not a coordinate"));
+        Ok((number(x)?, number(y)?))
+    };
+    match kind {
+        "down" => point().map(|(x, y)| InputSpec::Down(x, y)),
+        "up" => point().map(|(x, y)| InputSpec::Up(x, y)),
+        "move" => point().map(|(x, y)| InputSpec::Move(x, y)),
+        "key" => rest
+            .parse::<u32>()
+            .map(InputSpec::Key)
+            .map_err(|_| format!("{rest:?} is not a key code")),
+        other => Err(format!("unknown input kind {other:?}: expected down, up, move or key")),
+    }
 }
 
 /// Run WebAssembly modules in the Xila virtual machine (WAMR, fast interpreter).
@@ -202,6 +253,33 @@ pub struct RunArgs {
     #[arg(long = "tcplisten", value_name = "ADDR")]
     pub tcp_listen: Vec<std::net::SocketAddr>,
 
+    /// Give the guest a display of WIDTHxHEIGHT pixels (`320x240`), for the Xila graphics
+    /// bindings (`xila_graphics_v1`).
+    ///
+    /// The display is an in-memory RGB565 framebuffer; see --screenshot.
+    #[arg(long, value_name = "WIDTHxHEIGHT", value_parser = parse_display)]
+    pub display: Option<(u32, u32)>,
+
+    /// Save the display as a PNG file when the guest presents a frame and when it ends.
+    #[arg(long, value_name = "FILE", requires = "display")]
+    pub screenshot: Option<PathBuf>,
+
+    /// Queue an input event for the display (repeatable, in order): `down:X,Y`, `up:X,Y`,
+    /// `move:X,Y` (pointer) or `key:CODE` (key press and release; CODE is a number).
+    #[arg(long = "input", value_name = "EVENT", requires = "display", value_parser = parse_input)]
+    pub inputs: Vec<InputSpec>,
+
+    /// Allow network access to ADDRESS[:PORT[-PORT]] (repeatable); everything else is denied.
+    ///
+    /// Examples: `127.0.0.1:8000-9000`, `10.0.0.5:80`, `0.0.0.0` (any port on any IPv4
+    /// address). The guest opens sockets with WAMR's WASI socket extension.
+    #[arg(long = "allow-net", value_name = "ADDRESS[:PORTS]")]
+    pub allow_net: Vec<String>,
+
+    /// Allow the guest to resolve host names.
+    #[arg(long)]
+    pub allow_resolve: bool,
+
     /// Set an environment variable of the guest: `KEY=VALUE`, or `KEY` to pass the host's
     /// value (repeatable).
     ///
@@ -221,4 +299,20 @@ pub struct RunArgs {
         allow_hyphen_values = true
     )]
     pub args: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn displays_and_inputs_parse() {
+        assert_eq!(parse_display("320x240"), Ok((320, 240)));
+        assert!(parse_display("0x10").is_err());
+        assert!(parse_display("320").is_err());
+        assert_eq!(parse_input("down:10,-2"), Ok(InputSpec::Down(10, -2)));
+        assert_eq!(parse_input("key:13"), Ok(InputSpec::Key(13)));
+        assert!(parse_input("tap:1,2").is_err());
+        assert!(parse_input("move:1").is_err());
+    }
 }
