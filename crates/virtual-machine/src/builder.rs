@@ -117,6 +117,21 @@ impl Builder {
         self.host_functions(vm_abi_wasi::define)
     }
 
+    /// Gives guests WAMR's socket extension of WASI (`sock_open`, `sock_connect`, …, see
+    /// `docs/bindings.md`); needs [`wasi`](Self::wasi). Each instance's
+    /// [`WasiContext`](crate::wasi::WasiContext) decides what the guest may reach through its
+    /// network adapter (deny by default).
+    pub fn sockets(self) -> Self {
+        self.host_functions(vm_abi_wasi::socket_ext::define)
+    }
+
+    /// Gives guests the Xila graphics bindings (`xila_graphics_v1`). Each instance then needs
+    /// a [`GraphicsState`](crate::bindings::graphics::GraphicsState) with its display in its
+    /// `InstanceData`; a graphics call without one traps.
+    pub fn graphics(self) -> Self {
+        self.host_functions(vm_bindings_xila::graphics::define)
+    }
+
     /// Starts the process-wide runtime if no VM did yet, checks the limits and defines the
     /// host functions.
     ///

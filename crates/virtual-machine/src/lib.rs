@@ -52,6 +52,8 @@ pub use machine::VirtualMachine;
 pub use options::{DEFAULT_ENTRY, ExitStatus, RunOptions};
 /// WASI preview1: the context each instance carries and its builder (see [`Builder::wasi`]).
 pub use vm_abi_wasi as wasi;
+/// The Xila bindings (graphics) and their per-instance state (see [`Builder::graphics`]).
+pub use vm_bindings_xila as bindings;
 /// The adapter traits the kernel implements, and the desktop implementations (`std`).
 pub use vm_host as host;
 

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 
 use vm_host::clock::Clock;
 use vm_host::fs::{Directory, File, FileType};
-use vm_host::net::{TcpListener, TcpStream};
+use vm_host::net::{NetError, Network, SocketOption, TcpListener, TcpStream, UdpSocket};
 use vm_host::random::Random;
 use vm_host::stdio::{InputStream, OutputStream};
 use vm_host::task::Task;
@@ -45,12 +45,73 @@ pub struct OpenDirectory {
     pub flags: u16,
 }
 
-/// A socket of the guest: a listener the embedder preopened, or a connection accepted on one.
+/// A socket of the guest: a listener the embedder preopened or the guest opened, a
+/// connection, a UDP socket, or a socket `sock_open` created that is not bound, listening or
+/// connected yet.
 pub enum Socket {
     /// A listening TCP socket.
     Listener(Box<dyn TcpListener>),
     /// A connected TCP stream.
     Stream(Box<dyn TcpStream>),
+    /// A bound UDP socket.
+    Datagram(Box<dyn UdpSocket>),
+    /// A socket from `sock_open` that the adapter has not created yet: the adapter creates
+    /// sockets bound, listening or connected (as `std::net` and lwIP's netconn API do), so
+    /// the socket only exists once the guest says which.
+    Unbound(UnboundSocket),
+}
+
+/// The address family of a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressFamily {
+    /// IPv4.
+    V4,
+    /// IPv6.
+    V6,
+}
+
+/// The type of a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SocketKind {
+    /// TCP.
+    Stream,
+    /// UDP.
+    Datagram,
+}
+
+/// A socket opened with `sock_open` before it is bound, listening or connected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnboundSocket {
+    /// Its address family.
+    pub family: AddressFamily,
+    /// TCP or UDP.
+    pub kind: SocketKind,
+    /// For TCP: the address `sock_bind` chose; `sock_listen` creates the listener there.
+    pub bound: Option<core::net::SocketAddr>,
+    /// Options set before the socket exists, applied when it is created (latest last).
+    pub options: Vec<SocketOption>,
+}
+
+impl Socket {
+    /// Switches the socket between blocking and non-blocking operation (a socket that does
+    /// not exist yet gets the mode when it is created, from its descriptor's flags).
+    pub fn set_nonblocking(&self, nonblocking: bool) -> Result<(), NetError> {
+        match self {
+            Self::Listener(listener) => listener.set_nonblocking(nonblocking),
+            Self::Stream(stream) => stream.set_nonblocking(nonblocking),
+            Self::Datagram(socket) => socket.set_nonblocking(nonblocking),
+            Self::Unbound(_) => Ok(()),
+        }
+    }
+
+    /// TCP or UDP.
+    pub fn kind(&self) -> SocketKind {
+        match self {
+            Self::Listener(_) | Self::Stream(_) => SocketKind::Stream,
+            Self::Datagram(_) => SocketKind::Datagram,
+            Self::Unbound(unbound) => unbound.kind,
+        }
+    }
 }
 
 /// What a descriptor refers to.
@@ -204,6 +265,9 @@ pub struct WasiContext {
     /// Whether the standard streams are a terminal: they then report the character-device
     /// file type, otherwise "unknown" (wasmtime's answers, which guests' `isatty` relies on).
     pub stdio_is_terminal: bool,
+    /// The network for the socket extension ([`crate::socket_ext`]); without one the guest
+    /// cannot open sockets or resolve names (`EACCES`).
+    pub network: Option<Arc<dyn Network>>,
 }
 
 /// The WASI context could not be built.
@@ -238,6 +302,7 @@ pub struct WasiContextBuilder {
     task: Option<Arc<dyn Task>>,
     max_descriptors: Option<u32>,
     stdio_is_terminal: bool,
+    network: Option<Arc<dyn Network>>,
 }
 
 impl WasiContext {
@@ -327,6 +392,15 @@ impl WasiContextBuilder {
         self
     }
 
+    /// The network the socket extension ([`crate::socket_ext`]) opens sockets and resolves
+    /// names through — normally a [`vm_host::net::CapabilityNetwork`], which decides what
+    /// the guest may reach. Without one (the default) networking is denied: `sock_open` and
+    /// `sock_addr_resolve` return `EACCES`.
+    pub fn network(mut self, network: Arc<dyn Network>) -> Self {
+        self.network = Some(network);
+        self
+    }
+
     /// Most descriptors the guest may hold (default [`DEFAULT_MAX_DESCRIPTORS`]).
     pub fn max_descriptors(mut self, max: u32) -> Self {
         self.max_descriptors = Some(max);
@@ -412,6 +486,7 @@ impl WasiContextBuilder {
             random,
             task,
             stdio_is_terminal: self.stdio_is_terminal,
+            network: self.network,
         })
     }
 }

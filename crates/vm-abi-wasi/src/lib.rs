@@ -17,6 +17,7 @@ pub mod context;
 pub mod errno;
 mod functions;
 pub mod path;
+pub mod socket_ext;
 pub mod stdio;
 pub mod types;
 

@@ -147,8 +147,14 @@ fn parse_input(value: &str) -> Result<InputSpec, String> {
         .split_once(':')
         .ok_or_else(|| String::from("expected down:X,Y, up:X,Y, move:X,Y or key:CODE"))?;
     let point = || -> Result<(i32, i32), String> {
-        let (x, y) = rest.split_once(',').ok_or_else(|| format!("expected X,Y after {kind}:"))?;
-        let number = |text: &str| text.trim().parse::<i32>().map_err(|_| format!("{text:?} is not a coordinate"));
+        let (x, y) = rest
+            .split_once(',')
+            .ok_or_else(|| format!("expected X,Y after {kind}:"))?;
+        let number = |text: &str| {
+            text.trim()
+                .parse::<i32>()
+                .map_err(|_| format!("{text:?} is not a coordinate"))
+        };
         Ok((number(x)?, number(y)?))
     };
     match kind {
@@ -159,7 +165,9 @@ fn parse_input(value: &str) -> Result<InputSpec, String> {
             .parse::<u32>()
             .map(InputSpec::Key)
             .map_err(|_| format!("{rest:?} is not a key code")),
-        other => Err(format!("unknown input kind {other:?}: expected down, up, move or key")),
+        other => Err(format!(
+            "unknown input kind {other:?}: expected down, up, move or key"
+        )),
     }
 }
 

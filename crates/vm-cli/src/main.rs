@@ -16,15 +16,19 @@ use std::process::ExitCode;
 use clap::Parser;
 use std::sync::Arc;
 
+use virtual_machine::bindings::graphics::GraphicsState;
 use virtual_machine::host::fs::Directory;
+use virtual_machine::host::graphics::{Display, Framebuffer, InputEvent, PixelFormat};
+use virtual_machine::host::host::HostNetwork;
 use virtual_machine::host::host::{
     HostDirectory, HostStderr, HostStdin, HostStdout, HostTcpListener, OsRandom, SystemClock,
     ThreadTask,
 };
+use virtual_machine::host::net::{CapabilityNetwork, NetworkCapabilities};
 use virtual_machine::wasi::{WasiContext, WasiContextBuilder};
 use virtual_machine::{Allocator, InstanceData, LogLevel, RunOptions, VirtualMachine};
 
-use crate::cli::{Cli, Command, RunArgs};
+use crate::cli::{Cli, Command, InputSpec, RunArgs};
 
 /// Why a run failed: the exit code and the cause for the stderr line.
 #[derive(Debug)]
@@ -76,14 +80,62 @@ fn run(args: &RunArgs) -> Result<u8, Failure> {
     let module = vm.load(bytes)?;
     let mut data = InstanceData::new();
     data.insert(wasi_context(args)?);
+    let display = display(args)?;
+    if let Some(framebuffer) = &display {
+        data.insert(GraphicsState::new(framebuffer.clone() as Arc<dyn Display>));
+    }
     let mut instance = vm.instantiate(&module, data)?;
+    let outcome = run_instance(args, &vm, &mut instance);
+    // The screenshot shows the last presented frame, whatever way the run ended.
+    if let (Some(framebuffer), Some(path)) = (&display, &args.screenshot) {
+        framebuffer.save_png(path).map_err(|error| {
+            Failure::new(
+                exit_code::HOST_FAILURE,
+                format!("cannot save the screenshot {}: {error}", path.display()),
+            )
+        })?;
+    }
+    outcome
+}
+
+/// The display `--display` asks for, with the `--input` events queued.
+fn display(args: &RunArgs) -> Result<Option<Arc<Framebuffer>>, Failure> {
+    let Some((width, height)) = args.display else {
+        return Ok(None);
+    };
+    let framebuffer = Framebuffer::new(width, height, PixelFormat::Rgb565).map_err(|error| {
+        Failure::new(
+            exit_code::HOST_FAILURE,
+            format!("cannot create the display: {error}"),
+        )
+    })?;
+    for input in &args.inputs {
+        let events: &[InputEvent] = match *input {
+            InputSpec::Down(x, y) => &[InputEvent::PointerDown { x, y }],
+            InputSpec::Up(x, y) => &[InputEvent::PointerUp { x, y }],
+            InputSpec::Move(x, y) => &[InputEvent::PointerMove { x, y }],
+            InputSpec::Key(key) => &[InputEvent::KeyDown { key }, InputEvent::KeyUp { key }],
+        };
+        for event in events {
+            framebuffer.push_input(*event);
+        }
+    }
+    Ok(Some(Arc::new(framebuffer)))
+}
+
+/// Runs the instance as the options say and turns the outcome into an exit code.
+fn run_instance(
+    args: &RunArgs,
+    vm: &VirtualMachine,
+    instance: &mut virtual_machine::Instance,
+) -> Result<u8, Failure> {
     let mut options = RunOptions::new();
     if let Some(timeout) = args.timeout {
         options = options.timeout(timeout);
     }
     match &args.invoke {
         None => Ok(exit_code::for_guest(
-            vm.run_instance(&mut instance, &options)?.code(),
+            vm.run_instance(instance, &options)?.code(),
         )),
         Some(name) => {
             let ty = instance
@@ -91,7 +143,7 @@ fn run(args: &RunArgs) -> Result<u8, Failure> {
                 .map_err(virtual_machine::Error::Call)?;
             let values = invoke::parse_arguments(name, &ty, &args.args)
                 .map_err(|error| Failure::new(exit_code::HOST_FAILURE, error))?;
-            let results = match vm.call(&mut instance, name, &values, &options) {
+            let results = match vm.call(instance, name, &values, &options) {
                 Ok(results) => results,
                 // An exit request is the guest's way to end, not a failure of the run.
                 Err(error) => {
@@ -142,6 +194,18 @@ fn wasi_context(args: &RunArgs) -> Result<WasiContext, Failure> {
         argv.extend(args.args.iter().cloned());
     }
     let mut context = wasi_builder(&argv, &env, &preopens);
+    if !args.allow_net.is_empty() || args.allow_resolve {
+        let mut capabilities = NetworkCapabilities::deny_all().allow_resolve(args.allow_resolve);
+        for rule in &args.allow_net {
+            capabilities = capabilities.allow_parsed(rule).map_err(|error| {
+                Failure::new(
+                    exit_code::USAGE,
+                    format!("invalid --allow-net {rule:?}: {error}"),
+                )
+            })?;
+        }
+        context = context.network(Arc::new(CapabilityNetwork::new(HostNetwork, capabilities)));
+    }
     for address in &args.tcp_listen {
         let listener = HostTcpListener::bind(*address).map_err(|error| {
             Failure::new(
@@ -191,7 +255,9 @@ fn build_vm(args: &RunArgs) -> Result<VirtualMachine, Failure> {
     let mut builder = VirtualMachine::builder()
         .allocator(allocator)
         .log_level(LogLevel::Fatal)
-        .wasi();
+        .wasi()
+        .sockets()
+        .graphics();
     if let Some(pages) = args.max_memory {
         builder = builder.max_memory_pages(pages);
     }

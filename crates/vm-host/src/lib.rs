@@ -20,6 +20,7 @@ extern crate std;
 
 pub mod clock;
 pub mod fs;
+pub mod graphics;
 #[cfg(feature = "std")]
 pub mod host;
 pub mod memfs;

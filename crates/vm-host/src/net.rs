@@ -1,8 +1,8 @@
 //! The network adapter: TCP (connect, listen, accept, send, receive, shutdown), UDP (bind,
 //! send to, receive from, connect), name resolution, socket options and readiness.
 //!
-//! The kernel implements [`Network`] over its stack (lwIP on ESP-IDF); [`crate::host`] has a
-//! `std::net` implementation. Addresses are `core::net` types so the traits stay `no_std`.
+//! The kernel implements [`Network`] over its stack (lwIP on ESP-IDF); the `host` module
+//! (feature `std`) has a `std::net` implementation. Addresses are `core::net` types so the traits stay `no_std`.
 //!
 //! Guests never reach a [`Network`] directly: the embedder wraps it in a
 //! [`CapabilityNetwork`], which checks every operation against [`NetworkCapabilities`]
@@ -260,11 +260,7 @@ pub trait UdpSocket: Send + Sync {
     fn send_to(&self, data: &[u8], address: SocketAddr) -> Result<usize, NetError>;
     /// Receives one datagram into `buffer` (the rest of a longer datagram is lost) and
     /// returns its length and sender; with `peek`, leaves it queued.
-    fn receive_from(
-        &self,
-        buffer: &mut [u8],
-        peek: bool,
-    ) -> Result<(usize, SocketAddr), NetError>;
+    fn receive_from(&self, buffer: &mut [u8], peek: bool) -> Result<(usize, SocketAddr), NetError>;
     /// Sets the default destination and only accepts datagrams from `address` afterwards.
     fn connect(&self, address: SocketAddr) -> Result<(), NetError>;
     /// Sends one datagram to the connected address.

@@ -58,7 +58,7 @@ use vm_host::task::Task;
 use vm_sandbox::{IovecLimits, IovecList};
 
 use crate::call;
-use crate::context::{OpenFile, Resource, Socket, WasiContext};
+use crate::context::{OpenFile, Resource, SocketKind, WasiContext};
 use crate::errno::{Errno, WasiResult};
 use crate::types::{
     Fdstat, Filestat, MODULE, PREOPENTYPE_DIR, Prestat, fdflags, filetype, fstflags, rights, whence,
@@ -248,7 +248,10 @@ fn decode_enum(value: u32, max: u8) -> WasiResult<u8> {
 /// truth to guests).
 fn resource_filetype(resource: &Resource, stdio_is_terminal: bool) -> u8 {
     match resource {
-        Resource::Socket(..) => filetype::SOCKET_STREAM,
+        Resource::Socket(socket, _) => match socket.kind() {
+            SocketKind::Stream => filetype::SOCKET_STREAM,
+            SocketKind::Datagram => filetype::SOCKET_DGRAM,
+        },
         Resource::Stdin(_) | Resource::Output(_) if !stdio_is_terminal => filetype::UNKNOWN,
         other => wasi_filetype(other.file_type()),
     }
@@ -428,11 +431,9 @@ fn fd_fdstat_set_flags(wasi: &mut WasiContext, fd: u32, flags: u32) -> WasiResul
                 return Err(Errno::Invalid);
             }
             let nonblocking = flags & fdflags::NONBLOCK != 0;
-            match socket {
-                Socket::Listener(listener) => listener.set_nonblocking(nonblocking),
-                Socket::Stream(stream) => stream.set_nonblocking(nonblocking),
-            }
-            .map_err(super::sock::net_errno)?;
+            socket
+                .set_nonblocking(nonblocking)
+                .map_err(super::sock::net_errno)?;
             *socket_flags = flags;
             Ok(())
         }

@@ -10,7 +10,7 @@ mod fd_directory;
 mod path;
 mod poll;
 mod proc;
-mod sock;
+pub(crate) mod sock;
 
 use vm_core::{DefineError, Linker};
 

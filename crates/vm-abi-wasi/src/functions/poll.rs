@@ -12,15 +12,25 @@
 //! - standard input is reported ready for reading (`nbytes` = 1): an embedded-io stream
 //!   cannot be peeked without consuming input, so the following `fd_read` may block or
 //!   return `EAGAIN` instead;
+//! - sockets ask the network adapter (`poll_ready`, which never blocks and consumes
+//!   nothing): a listener is readable when a connection waits, a stream or UDP socket when
+//!   data (or the end of the stream: `fd_readwrite_hangup`) has arrived, and writable when
+//!   a send would not block; `nbytes` is 1. A socket `sock_open` created but not yet bound,
+//!   listening or connected is reported at once with `fd_readwrite_hangup` (as POSIX `poll`
+//!   reports an unconnected socket);
 //! - anything else (a bad fd, a directory, stdin for writing, stdout for reading, a file
 //!   without the needed access mode) makes the whole call fail with `EBADF` — wasmtime's
 //!   behaviour, which its test suite asserts for a bad fd. The `poll_fd_readwrite` right is
 //!   not required: wasmtime ignores it, and its tests poll files opened with `fd_read` or
 //!   `fd_write` alone.
 //!
-//! So when any descriptor is subscribed the call returns at once. Otherwise the call sleeps
-//! (through [`Task::sleep`](vm_host::task::Task::sleep)) until the earliest clock deadline
-//! and reports every clock subscription that is due by then.
+//! So when a non-socket descriptor or a ready socket is subscribed the call returns at once.
+//! When only sockets that are not ready (and clocks) are subscribed, the call sleeps in
+//! slices of at most [`SOCKET_POLL_INTERVAL`] nanoseconds (through
+//! [`Task::sleep`](vm_host::task::Task::sleep); the adapters have no way to wait on several
+//! sockets at once) until a socket is ready or the earliest clock deadline passes. Otherwise
+//! the call sleeps until the earliest clock deadline. Every clock subscription due by then
+//! is reported, and every socket ready then.
 //!
 //! # Clocks
 //!
@@ -43,8 +53,10 @@ use vm_core::{DefineError, Linker};
 use vm_host::clock::ClockKind;
 use vm_sandbox::{GuestMemory, GuestValue};
 
+use vm_host::net::{Interest as Readiness, NetError};
+
 use crate::call;
-use crate::context::{Resource, WasiContext};
+use crate::context::{Resource, Socket, WasiContext};
 use crate::errno::{Errno, WasiResult};
 use crate::types::{Event, MODULE, Subscription, clockid, eventtype, subclockflags};
 
@@ -53,6 +65,9 @@ const FD_READWRITE_HANGUP: u16 = 1 << 0;
 
 /// Most sleeps one wait makes when the task wakes before the deadline.
 const MAX_SLEEPS: u32 = 8;
+
+/// How long one sleep lasts while waiting for sockets to become ready (1 ms).
+pub const SOCKET_POLL_INTERVAL: u64 = 1_000_000;
 
 pub(super) fn define(linker: &mut Linker) -> Result<(), DefineError> {
     linker.define(
@@ -120,17 +135,59 @@ fn check_pollable(wasi: &WasiContext, fd: u32, write: bool) -> WasiResult {
         (Resource::Stdin(_), false) | (Resource::Output(_), true) => Ok(()),
         (Resource::File(file), false) if file.readable => Ok(()),
         (Resource::File(file), true) if file.writable => Ok(()),
-        // The network adapter has no readiness query yet: sockets are reported ready and a
-        // transfer that cannot proceed blocks (or returns EAGAIN when non-blocking).
         (Resource::Socket(..), _) => Ok(()),
         _ => Err(Errno::BadFileDescriptor),
     }
 }
 
-/// The `nbytes` and `eventrwflags` of a ready descriptor.
-fn readiness(wasi: &WasiContext, fd: u32, write: bool) -> WasiResult<(u64, u16)> {
+/// Whether the socket is ready, and its `eventrwflags` then (the adapter's readiness query
+/// never blocks). An error of the query counts as ready: the next operation reports it.
+fn socket_readiness(socket: &Socket, write: bool) -> Option<u16> {
+    let interest = if write {
+        Readiness::Write
+    } else {
+        Readiness::Read
+    };
+    let ready = match socket {
+        Socket::Listener(listener) => listener.poll_ready(interest),
+        Socket::Stream(stream) => stream.poll_ready(interest),
+        Socket::Datagram(datagram) => datagram.poll_ready(interest),
+        Socket::Unbound(_) => return Some(FD_READWRITE_HANGUP),
+    };
+    match ready {
+        Ok(false) => None,
+        Err(NetError::Unsupported) => Some(0),
+        Err(_) => Some(FD_READWRITE_HANGUP),
+        Ok(true) => {
+            // A readable stream with nothing to read has reached its end.
+            if let (Socket::Stream(stream), false) = (socket, write) {
+                let mut byte = [0u8; 1];
+                match stream.receive(&mut byte, true) {
+                    Ok(0) | Err(_) => return Some(FD_READWRITE_HANGUP),
+                    Ok(_) => {}
+                }
+            }
+            Some(0)
+        }
+    }
+}
+
+/// Whether a subscription for `fd` is ready now: sockets ask the adapter, every other
+/// pollable descriptor always is.
+fn is_ready(wasi: &WasiContext, fd: u32, write: bool) -> WasiResult<bool> {
     check_pollable(wasi, fd, write)?;
     match &wasi.descriptors.get(fd)?.resource {
+        Resource::Socket(socket, _) => Ok(socket_readiness(socket, write).is_some()),
+        _ => Ok(true),
+    }
+}
+
+/// The `nbytes` and `eventrwflags` of a descriptor, or `None` for a socket that is not
+/// ready.
+fn readiness(wasi: &WasiContext, fd: u32, write: bool) -> WasiResult<Option<(u64, u16)>> {
+    check_pollable(wasi, fd, write)?;
+    match &wasi.descriptors.get(fd)?.resource {
+        Resource::Socket(socket, _) => Ok(socket_readiness(socket, write).map(|flags| (1, flags))),
         Resource::File(file) if !write => {
             let size = file.file.metadata()?.size;
             let available = size.saturating_sub(file.position);
@@ -139,10 +196,65 @@ fn readiness(wasi: &WasiContext, fd: u32, write: bool) -> WasiResult<(u64, u16)>
             } else {
                 0
             };
-            Ok((available, flags))
+            Ok(Some((available, flags)))
         }
         // Streams and writable files: at least one byte can be transferred.
-        _ => Ok((1, 0)),
+        _ => Ok(Some((1, 0))),
+    }
+}
+
+/// Whether any descriptor subscription of `array` is ready now.
+fn any_ready(
+    memory: &GuestMemory<'_>,
+    wasi: &WasiContext,
+    array: &vm_sandbox::GuestArray<Subscription>,
+    start: Start,
+) -> WasiResult<bool> {
+    for subscription in array.iter(memory)? {
+        let ready = match decode(&subscription, start)? {
+            Interest::Clock { .. } => false,
+            Interest::Read(fd) => is_ready(wasi, fd, false)?,
+            Interest::Write(fd) => is_ready(wasi, fd, true)?,
+        };
+        if ready {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Sleeps in slices of [`SOCKET_POLL_INTERVAL`] until a descriptor of `array` is ready or
+/// `deadline` (nanoseconds after the start, `None`: no deadline) passes; returns the time
+/// that passed (at least the deadline when it was reached). Time is the larger of what the
+/// monotonic clock says and what was slept, so a clock that does not move cannot make the
+/// wait endless.
+fn wait_for_sockets(
+    memory: &GuestMemory<'_>,
+    wasi: &WasiContext,
+    array: &vm_sandbox::GuestArray<Subscription>,
+    start: Start,
+    deadline: Option<u64>,
+) -> WasiResult<u64> {
+    let mut slept = 0u64;
+    loop {
+        let elapsed = wasi
+            .clock
+            .now(ClockKind::Monotonic)
+            .saturating_sub(start.monotonic)
+            .max(slept);
+        if let Some(deadline) = deadline
+            && elapsed >= deadline
+        {
+            return Ok(elapsed);
+        }
+        if any_ready(memory, wasi, array, start)? {
+            return Ok(elapsed);
+        }
+        let slice = deadline.map_or(SOCKET_POLL_INTERVAL, |deadline| {
+            (deadline - elapsed).min(SOCKET_POLL_INTERVAL)
+        });
+        wasi.task.sleep(slice);
+        slept = slept.saturating_add(slice);
     }
 }
 
@@ -189,27 +301,28 @@ fn poll_oneoff(
     // Pass 1: validate everything and find out how long to wait.
     let mut earliest: Option<u64> = None;
     let mut descriptor_ready = false;
+    let mut descriptor_waiting = false;
     for subscription in array.iter(memory)? {
-        match decode(&subscription, start)? {
+        let ready = match decode(&subscription, start)? {
             Interest::Clock { remaining } => {
                 earliest = Some(earliest.map_or(remaining, |earliest| earliest.min(remaining)));
+                continue;
             }
-            Interest::Read(fd) => {
-                check_pollable(wasi, fd, false)?;
-                descriptor_ready = true;
-            }
-            Interest::Write(fd) => {
-                check_pollable(wasi, fd, true)?;
-                descriptor_ready = true;
-            }
-        }
+            Interest::Read(fd) => is_ready(wasi, fd, false)?,
+            Interest::Write(fd) => is_ready(wasi, fd, true)?,
+        };
+        descriptor_ready |= ready;
+        descriptor_waiting |= !ready;
     }
 
     // Clock subscriptions due by `threshold` fire.
     let threshold = match earliest {
-        Some(earliest) if !descriptor_ready && earliest > 0 => {
-            wait(wasi, start.monotonic, earliest)
-        }
+        _ if descriptor_ready => wasi
+            .clock
+            .now(ClockKind::Monotonic)
+            .saturating_sub(start.monotonic),
+        _ if descriptor_waiting => wait_for_sockets(memory, wasi, &array, start, earliest)?,
+        Some(earliest) if earliest > 0 => wait(wasi, start.monotonic, earliest),
         _ => wasi
             .clock
             .now(ClockKind::Monotonic)
@@ -223,14 +336,14 @@ fn poll_oneoff(
         let (kind, nbytes, flags) = match decode(&subscription, start)? {
             Interest::Clock { remaining } if remaining <= threshold => (eventtype::CLOCK, 0, 0),
             Interest::Clock { .. } => continue,
-            Interest::Read(fd) => {
-                let (nbytes, flags) = readiness(wasi, fd, false)?;
-                (eventtype::FD_READ, nbytes, flags)
-            }
-            Interest::Write(fd) => {
-                let (nbytes, flags) = readiness(wasi, fd, true)?;
-                (eventtype::FD_WRITE, nbytes, flags)
-            }
+            Interest::Read(fd) => match readiness(wasi, fd, false)? {
+                Some((nbytes, flags)) => (eventtype::FD_READ, nbytes, flags),
+                None => continue,
+            },
+            Interest::Write(fd) => match readiness(wasi, fd, true)? {
+                Some((nbytes, flags)) => (eventtype::FD_WRITE, nbytes, flags),
+                None => continue,
+            },
         };
         let event = Event {
             userdata: subscription.userdata,

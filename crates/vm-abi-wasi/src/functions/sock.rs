@@ -1,8 +1,9 @@
 //! `sock_accept`, `sock_recv`, `sock_send`, `sock_shutdown`: the socket calls of preview1.
 //!
-//! Preview1 cannot create sockets; a guest only gets them from the embedder (a preopened
+//! Preview1 cannot create sockets; a guest gets them from the embedder (a preopened
 //! listener: [`WasiContextBuilder::preopen_socket`](crate::WasiContextBuilder::preopen_socket),
-//! `--tcplisten` in the CLI) and from `sock_accept` on one. Arguments are validated in this
+//! `--tcplisten` in the CLI), from `sock_accept` on one, or from WAMR's socket extension
+//! ([`crate::socket_ext`]: `sock_open`, then bind/listen/connect); all work with these calls. Arguments are validated in this
 //! order: `EINVAL` for flag bits the call does not define (`siflags` of `sock_send` is
 //! ignored, as wasmtime does), `EBADF` for a closed descriptor, `ENOTSOCK` for one that is
 //! not a socket, `ENOTCAPABLE` without the right (`sock_accept` needs `sock_accept`,
@@ -105,7 +106,8 @@ impl Socket {
 }
 
 /// Receives into the first non-empty buffer of `buffers` (one adapter call, like a read on
-/// a socket: it returns what has arrived rather than waiting to fill every buffer).
+/// a stream socket: it returns what has arrived rather than waiting to fill every buffer).
+/// A UDP socket receives one datagram (from its connected peer) across all the buffers.
 /// Used by `sock_recv` and by `fd_read` on a socket.
 pub(crate) fn receive(
     memory: &mut GuestMemory<'_>,
@@ -113,8 +115,16 @@ pub(crate) fn receive(
     socket: &mut Socket,
     peek: bool,
 ) -> WasiResult<u32> {
-    let Socket::Stream(stream) = socket else {
-        return Err(Errno::NotConnected);
+    let stream = match socket {
+        Socket::Stream(stream) => stream,
+        Socket::Datagram(datagram) => {
+            let mut data = alloc::vec![0u8; buffers.total_len() as usize];
+            let count = datagram.receive(&mut data, peek).map_err(net_errno)?;
+            let data = data.get(..count).ok_or(Errno::Io)?;
+            let copied = memory.scatter(buffers, data);
+            return u32::try_from(copied).map_err(|_| Errno::Overflow);
+        }
+        _ => return Err(Errno::NotConnected),
     };
     let Some(range) = buffers.ranges().iter().find(|range| range.len > 0) else {
         return Ok(0);
@@ -131,8 +141,15 @@ pub(crate) fn send(
     buffers: &IovecList,
     socket: &mut Socket,
 ) -> WasiResult<u32> {
-    let Socket::Stream(stream) = socket else {
-        return Err(Errno::NotConnected);
+    let stream = match socket {
+        Socket::Stream(stream) => stream,
+        Socket::Datagram(datagram) => {
+            // One datagram, to the connected peer: the buffers are gathered first.
+            let data: alloc::vec::Vec<u8> = memory.gather(buffers).flatten().copied().collect();
+            let sent = datagram.send(&data).map_err(net_errno)?;
+            return u32::try_from(sent).map_err(|_| Errno::Overflow);
+        }
+        _ => return Err(Errno::NotConnected),
     };
     let mut total: u32 = 0;
     for data in memory.gather(buffers) {
@@ -162,6 +179,13 @@ pub(crate) fn net_errno(error: NetError) -> Errno {
         NetError::InvalidInput => Errno::Invalid,
         NetError::Unsupported => Errno::NotSupported,
         NetError::Io => Errno::Io,
+        NetError::PermissionDenied => Errno::Access,
+        NetError::ConnectionRefused => Errno::ConnectionRefused,
+        NetError::AddressInUse => Errno::AddressInUse,
+        NetError::AddressNotAvailable => Errno::AddressNotAvailable,
+        NetError::TimedOut => Errno::TimedOut,
+        NetError::HostUnreachable => Errno::HostUnreachable,
+        NetError::NameNotFound => Errno::NoEntry,
     }
 }
 

@@ -6,7 +6,8 @@
 //! - [`OsRandom`]: the operating system's secure random source;
 //! - [`ThreadTask`]: yielding and sleeping with `std::thread`;
 //! - [`HostStdin`], [`HostStdout`], [`HostStderr`]: the process's standard streams;
-//! - [`HostTcpListener`], [`HostTcpStream`]: TCP over `std::net`.
+//! - [`HostNetwork`] (with [`HostTcpListener`], [`HostTcpStream`], [`HostUdpSocket`]): TCP,
+//!   UDP and name resolution over `std::net`.
 
 #[cfg(unix)]
 mod fs;
@@ -16,6 +17,6 @@ mod system;
 
 #[cfg(unix)]
 pub use fs::{HostDirectory, HostFile, errno_to_fs_error};
-pub use net::{HostTcpListener, HostTcpStream, io_to_net_error};
+pub use net::{HostNetwork, HostTcpListener, HostTcpStream, HostUdpSocket, io_to_net_error};
 pub use stdio::{HostStderr, HostStdin, HostStdout};
 pub use system::{OsRandom, SystemClock, ThreadTask};
