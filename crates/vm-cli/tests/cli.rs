@@ -458,6 +458,14 @@ fn help_documents_every_option_and_exit_code() {
         "--stack <BYTES>",
         "--timeout <DURATION>",
         "--pool <BYTES>",
+        "--dir <HOST[::GUEST]>",
+        "--env <KEY[=VALUE]>",
+        "--tcplisten <ADDR>",
+        "--display <WIDTHxHEIGHT>",
+        "--screenshot <FILE>",
+        "--input <EVENT>",
+        "--allow-net <ADDRESS[:PORTS]>",
+        "--allow-resolve",
         "[ARGS]",
         "KiB",
         "Examples:",
@@ -483,4 +491,66 @@ fn a_missing_subcommand_or_file_is_a_usage_error() {
     assert_code(&output, 2);
     let output = xila_vm().arg("run").output().unwrap();
     assert_code(&output, 2);
+}
+
+/// Creates a 4×4 surface, paints it red, presents it, then exits with
+/// `event kind * 16 + x` of the first input event (0 if there is none).
+const GRAPHICS: &str = r#"(module
+    (import "xila_graphics_v1" "surface_create" (func $create (param i32 i32 i32 i32 i32) (result i32)))
+    (import "xila_graphics_v1" "clear" (func $clear (param i32 i32) (result i32)))
+    (import "xila_graphics_v1" "present" (func $present (param i32) (result i32)))
+    (import "xila_graphics_v1" "poll_event" (func $poll (param i32) (result i32)))
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1)
+    (func (export "_start")
+        (drop (call $create (i32.const 0) (i32.const 0) (i32.const 4) (i32.const 4) (i32.const 0)))
+        (drop (call $clear (i32.load (i32.const 0)) (i32.const 0xff0000)))
+        (drop (call $present (i32.load (i32.const 0))))
+        (drop (call $poll (i32.const 16)))
+        (call $exit (i32.add (i32.mul (i32.load (i32.const 16)) (i32.const 16)) (i32.load (i32.const 20))))))"#;
+
+#[test]
+fn a_display_is_saved_as_a_screenshot_and_receives_scripted_input() {
+    let fixture = Fixture::new();
+    let file = fixture.module("paint.wasm", GRAPHICS);
+    let screenshot = fixture.directory.path().join("frame.png");
+    let screenshot_arg = screenshot.to_string_lossy().into_owned();
+    let output = run(
+        &file,
+        &[
+            "--display",
+            "4x4",
+            "--screenshot",
+            &screenshot_arg,
+            "--input",
+            "down:3,1",
+        ],
+    );
+    // POINTER_DOWN (1) at x = 3.
+    assert_code(&output, 16 + 3);
+    let png = std::fs::read(&screenshot).expect("screenshot written");
+    assert_eq!(&png[1..4], b"PNG");
+    // Without a display the graphics calls have no state: the guest traps.
+    let output = run(&file, &[]);
+    assert_code(&output, 134);
+}
+
+/// Exits with the errno of `sock_open(INET4, STREAM)`.
+const SOCKET: &str = r#"(module
+    (import "wasi_snapshot_preview1" "sock_open" (func $open (param i32 i32 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1)
+    (func (export "_start")
+        (call $exit (call $open (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 0)))))"#;
+
+#[test]
+fn networking_is_denied_unless_allowed() {
+    let fixture = Fixture::new();
+    let file = fixture.module("socket.wasm", SOCKET);
+    // EACCES without a policy.
+    assert_code(&run(&file, &[]), 2);
+    assert_code(&run(&file, &["--allow-net", "127.0.0.1:9000-9100"]), 0);
+    let output = run(&file, &["--allow-net", "not-an-address"]);
+    assert_code(&output, 2);
+    assert!(failure_cause(&output, &file).contains("--allow-net"));
 }
