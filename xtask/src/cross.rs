@@ -20,9 +20,11 @@ use crate::error::{Error, Result};
 use crate::prereqs::{self, Check, Probe, Requirements};
 use crate::process::Cmd;
 
-/// Library crates that must build without `std` (for `riscv32imac-unknown-none-elf`).
-/// Later `no_std` crates (WASI ABI, bindings, guest SDK) join this list.
-pub const NO_STD_CRATES: &[&str] = &["vm-sandbox", "vm-host"];
+/// Library crates that must build without `std` (for `riscv32imac-unknown-none-elf`), with
+/// their default features off. `vm-abi-wasi`, `vm-bindings-xila`, `vm-core` and the facade
+/// are `no_std` too but link WAMR, whose C build needs a platform a bare-metal target lacks;
+/// the i686 and riscv64 builds cover them.
+pub const NO_STD_CRATES: &[&str] = &["vm-sandbox", "vm-host", "vm-guest"];
 
 /// Environment variable through which tests that spawn the `xila-vm` binary learn the
 /// emulator to start it with (an emulated test cannot `exec` a foreign binary by itself).
@@ -299,7 +301,8 @@ pub fn commands(target: &Target, options: Options) -> Result<Vec<Cmd>> {
                     target.name
                 )));
             }
-            let mut build = Cmd::cargo().args(["build", "--target", triple]);
+            let mut build =
+                Cmd::cargo().args(["build", "--no-default-features", "--target", triple]);
             for name in NO_STD_CRATES {
                 build = build.args(["-p", name]);
             }
