@@ -91,8 +91,9 @@ impl Module {
     /// segments) instead of reusing the buffer in place, which costs RAM proportional to
     /// those sections but works with memory-mapped flash.
     ///
-    /// A module with code that would run during instantiation (see [`crate::hooks`]) is the
-    /// exception: it is rewritten into RAM first.
+    /// The exception is a module with code WAMR would run during instantiation (a start
+    /// function, or exports named `__post_instantiate` / `__wasm_call_ctors`): it is rewritten
+    /// into RAM first, so that code runs under the instance's limits (`docs/architecture.md`).
     pub fn from_static(runtime: &Runtime, bytes: &'static [u8]) -> Result<Self, LoadError> {
         match hooks::defuse(bytes) {
             hooks::Defused::Unchanged => {}
