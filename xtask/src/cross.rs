@@ -21,10 +21,17 @@ use crate::prereqs::{self, Check, Probe, Requirements};
 use crate::process::Cmd;
 
 /// Library crates that must build without `std` (for `riscv32imac-unknown-none-elf`), with
-/// their default features off. `vm-abi-wasi`, `vm-bindings-xila`, `vm-core` and the facade
-/// are `no_std` too but link WAMR, whose C build needs a platform a bare-metal target lacks;
-/// the i686 and riscv64 builds cover them.
-pub const NO_STD_CRATES: &[&str] = &["vm-sandbox", "vm-host", "vm-guest"];
+/// their default features off. The ABI layers build against `vm-core` without its `engine`
+/// feature (WAMR's C code has no bare-metal platform); `vm-core` with the engine and the
+/// facade are covered by the i686 and riscv64 builds.
+pub const NO_STD_CRATES: &[&str] = &[
+    "vm-sandbox",
+    "vm-host",
+    "vm-core",
+    "vm-abi-wasi",
+    "vm-bindings-xila",
+    "vm-guest",
+];
 
 /// Environment variable through which tests that spawn the `xila-vm` binary learn the
 /// emulator to start it with (an emulated test cannot `exec` a foreign binary by itself).

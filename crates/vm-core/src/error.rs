@@ -80,6 +80,7 @@ pub struct LoadError {
 
 impl LoadError {
     /// Classifies a WAMR loader message.
+    #[cfg_attr(not(feature = "engine"), allow(dead_code))]
     pub(crate) fn from_wamr_message(message: &str) -> Self {
         let message = message
             .strip_prefix("WASM module load failed: ")

@@ -13,18 +13,23 @@
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
+#[cfg(feature = "engine")]
 use alloc::ffi::CString;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::any::{Any, TypeId};
+#[cfg(feature = "engine")]
 use core::ffi::c_void;
 
 use vm_sandbox::GuestMemory;
+#[cfg(feature = "engine")]
 use wamrx_sys as sys;
 
 use crate::error::DefineError;
+#[cfg(feature = "engine")]
 use crate::instance::{InstanceState, PendingStop};
+#[cfg(feature = "engine")]
 use crate::runtime::Runtime;
 use crate::trap::HostError;
 use crate::value::{FunctionType, ValueType};
@@ -234,6 +239,7 @@ impl InstanceData {
 
 /// What a host function sees of its caller.
 pub struct HostContext<'a> {
+    #[cfg(feature = "engine")]
     module_inst: sys::wasm_module_inst_t,
     data: &'a mut InstanceData,
 }
@@ -241,8 +247,11 @@ pub struct HostContext<'a> {
 impl HostContext<'_> {
     /// The caller's linear memory, the only way to read or write guest data.
     pub fn memory(&mut self) -> Result<GuestMemory<'_>, NoMemory> {
+        #[cfg(feature = "engine")]
         // SAFETY: the context exists only during a host call on the instance's own thread.
-        unsafe { guest_memory(self.module_inst) }
+        return unsafe { guest_memory(self.module_inst) };
+        #[cfg(not(feature = "engine"))]
+        Err(NoMemory)
     }
 
     /// The instance's data of type `T`.
@@ -255,13 +264,17 @@ impl HostContext<'_> {
     pub fn memory_and_data<T: Any + Send>(
         &mut self,
     ) -> (Result<GuestMemory<'_>, NoMemory>, Option<&mut T>) {
+        #[cfg(feature = "engine")]
         // SAFETY: as in `memory`; the memory lives in WAMR, not in `data`, so the two borrows
         // are disjoint.
         let memory = unsafe { guest_memory(self.module_inst) };
+        #[cfg(not(feature = "engine"))]
+        let memory = Err(NoMemory);
         (memory, self.data.get_mut())
     }
 }
 
+#[cfg(feature = "engine")]
 /// Builds the sandbox view of an instance's default memory.
 ///
 /// # Safety
@@ -301,6 +314,7 @@ pub(crate) unsafe fn guest_memory<'a>(
 type Callback = dyn Fn(&mut HostContext<'_>, &mut [u64]) -> Result<(), HostTrap> + Send + Sync;
 
 /// A host function as stored in a linker.
+#[cfg_attr(not(feature = "engine"), allow(dead_code))]
 pub(crate) struct HostFunction {
     pub(crate) module: Box<str>,
     pub(crate) name: Box<str>,
@@ -334,6 +348,7 @@ impl core::fmt::Debug for Linker {
 impl Linker {
     /// An empty linker. Defining functions registers their names with WAMR, so the runtime
     /// must be running.
+    #[cfg(feature = "engine")]
     pub fn new(_runtime: &Runtime) -> Self {
         Self {
             by_id: Vec::new(),
@@ -376,7 +391,14 @@ impl Linker {
                 name: String::from(name),
             });
         }
+        #[cfg(feature = "engine")]
         let id = registry::register(module, name, &ty)?;
+        // Without the engine there is no process-wide registry: number functions per linker.
+        #[cfg(not(feature = "engine"))]
+        let id = u32::try_from(self.by_id.len()).map_err(|_| DefineError::RegistrationFailed {
+            module: String::from(module),
+            name: String::from(name),
+        })?;
         let index = id as usize;
         if self.by_id.len() <= index {
             self.by_id.resize(index + 1, None);
@@ -400,6 +422,7 @@ impl Linker {
         self.function(*id)
     }
 
+    #[cfg_attr(not(feature = "engine"), allow(dead_code))]
     fn function(&self, id: u32) -> Option<&HostFunction> {
         self.by_id.get(id as usize)?.as_deref()
     }
@@ -410,6 +433,7 @@ impl Linker {
     }
 }
 
+#[cfg(feature = "engine")]
 /// Called by WAMR for every host-function import; dispatches to the calling instance's linker.
 ///
 /// # Safety
@@ -484,7 +508,7 @@ unsafe extern "C" fn trampoline(exec_env: sys::wasm_exec_env_t, slots: *mut u64)
 }
 
 /// Runs a host callback so that a panic cannot unwind into WAMR's C frames.
-#[cfg(feature = "std")]
+#[cfg(all(feature = "engine", feature = "std"))]
 fn run_guarded<T>(callback: impl FnOnce() -> T) -> Result<T, ()> {
     extern crate std;
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(callback)).map_err(|_| ())
@@ -492,12 +516,13 @@ fn run_guarded<T>(callback: impl FnOnce() -> T) -> Result<T, ()> {
 
 /// Without `std` a panic cannot be caught; unwinding out of an `extern "C"` function aborts,
 /// which is the kernel's panic policy anyway.
-#[cfg(not(feature = "std"))]
+#[cfg(all(feature = "engine", not(feature = "std")))]
 fn run_guarded<T>(callback: impl FnOnce() -> T) -> Result<T, ()> {
     Ok(callback())
 }
 
 /// The process-wide registration of host-function names with WAMR.
+#[cfg(feature = "engine")]
 pub(crate) mod registry {
     use super::*;
 

@@ -8,17 +8,23 @@
 //!   memory only through `vm-sandbox`.
 //!
 //! No WAMR type appears in this crate's public API. The crate is `no_std` + `alloc`; the `std`
-//! feature adds per-thread cleanup and turns host-function panics into errors.
+//! feature adds per-thread cleanup and turns host-function panics into errors. The `engine`
+//! feature (default) is WAMR itself; without it only the host-function interface is built, so
+//! the ABI layers can be checked on bare-metal targets.
 #![no_std]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 extern crate alloc;
 
 mod error;
+#[cfg(feature = "engine")]
 mod hooks;
 mod host;
+#[cfg(feature = "engine")]
 mod instance;
+#[cfg(feature = "engine")]
 mod module;
+#[cfg(feature = "engine")]
 mod runtime;
 mod trap;
 mod value;
@@ -29,10 +35,13 @@ pub use error::{
 pub use host::{
     HostContext, HostTrap, InstanceData, Linker, NoMemory, WasmParams, WasmResults, WasmType,
 };
+#[cfg(feature = "engine")]
 pub use instance::{
     Instance, Limits, MAX_INSTRUCTION_BUDGET, MAX_PAGES, MIN_STACK_SIZE, StopHandle,
 };
+#[cfg(feature = "engine")]
 pub use module::{Export, ExternKind, Import, Module};
+#[cfg(feature = "engine")]
 pub use runtime::{Allocator, LogLevel, MIN_POOL_SIZE, MemoryUsage, Runtime, RuntimeConfig};
 pub use trap::{HostError, Trap, TrapKind};
 pub use value::{FunctionType, UnsupportedValueType, Value, ValueType};

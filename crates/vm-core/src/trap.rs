@@ -65,6 +65,7 @@ pub enum Trap {
 
 impl Trap {
     /// Classifies a WAMR exception message (with or without its `Exception: ` prefix).
+    #[cfg_attr(not(feature = "engine"), allow(dead_code))]
     pub(crate) fn from_wamr_message(message: &str) -> Self {
         let message = message.strip_prefix("Exception: ").unwrap_or(message);
         match message {

@@ -21,6 +21,7 @@ pub enum ValueType {
 
 impl ValueType {
     /// The character WAMR uses for this type in native-function signatures.
+    #[cfg(feature = "engine")]
     pub(crate) const fn signature_char(self) -> u8 {
         match self {
             Self::I32 => b'i',
@@ -31,6 +32,7 @@ impl ValueType {
     }
 
     /// Converts WAMR's value kind, or returns the name of an unsupported kind.
+    #[cfg(feature = "engine")]
     pub(crate) fn from_wamr(kind: wamrx_sys::wasm_valkind_t) -> Result<Self, UnsupportedValueType> {
         match u32::from(kind) {
             wamrx_sys::WASM_I32 => Ok(Self::I32),
@@ -167,6 +169,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "engine")]
     fn wamr_kinds_map_to_value_types_or_named_errors() {
         assert_eq!(
             ValueType::from_wamr(wamrx_sys::WASM_F32 as u8),
