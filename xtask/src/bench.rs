@@ -170,6 +170,20 @@ pub struct Machine {
     pub rustc: String,
 }
 
+impl Machine {
+    /// The machine as a Markdown list (CPU, OS, Rust), one line each, newline-terminated.
+    pub fn render(&self) -> String {
+        format!(
+            "- CPU: {} ({} core{})\n- OS: {}\n- Rust: {}\n",
+            self.cpu,
+            self.cores,
+            if self.cores == 1 { "" } else { "s" },
+            self.os,
+            self.rustc
+        )
+    }
+}
+
 /// Runs the benchmarks and updates the performance page.
 pub fn run(root: &Path, quick: bool) -> Result<()> {
     prereqs::ensure(&REQUIREMENTS, root)?;
@@ -212,22 +226,30 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
     let machine = machine(root);
     let date = format_utc(SystemTime::now());
     let section = render_section(&date, &machine, quick, &results);
+    let doc_path = update_document(root, START_MARKER, END_MARKER, &section)?;
+    println!("\n{section}");
+    println!("updated {}", doc_path.display());
+    Ok(())
+}
+
+/// Replaces the section between `start` and `end` of the performance page ([`DOC_PATH`]) with
+/// `section` (see [`replace_section_between`]; `bench` uses [`START_MARKER`] and [`END_MARKER`]), creating the page if needed; returns its path.
+/// Shared by `cargo xtask bench` and `cargo xtask bench --compare`.
+pub fn update_document(root: &Path, start: &str, end: &str, section: &str) -> Result<PathBuf> {
     let doc_path = root.join(DOC_PATH);
     let existing = match fs::read_to_string(&doc_path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => new_document(),
         Err(e) => return Err(Error::io(format!("reading {}", doc_path.display()), e)),
     };
-    let updated = replace_section(&existing, &section)
+    let updated = replace_section_between(&existing, start, end, section)
         .map_err(|message| Error::Bench(format!("{}: {message}", doc_path.display())))?;
     if let Some(dir) = doc_path.parent() {
         fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     }
     fs::write(&doc_path, updated)
         .map_err(|e| Error::io(format!("writing {}", doc_path.display()), e))?;
-    println!("\n{section}");
-    println!("updated {}", doc_path.display());
-    Ok(())
+    Ok(doc_path)
 }
 
 /// Criterion's output directory: `$CRITERION_HOME`, else `<target>/criterion`.
@@ -278,14 +300,8 @@ pub fn render_section(
         );
     }
     out.push('\n');
-    out.push_str(&format!(
-        "- CPU: {} ({} core{})\n",
-        machine.cpu,
-        machine.cores,
-        if machine.cores == 1 { "" } else { "s" }
-    ));
-    out.push_str(&format!("- OS: {}\n", machine.os));
-    out.push_str(&format!("- Rust: {}\n\n", machine.rustc));
+    out.push_str(&machine.render());
+    out.push('\n');
     out.push_str("| benchmark | what it measures | median |\n");
     out.push_str("| --- | --- | --- |\n");
     for (bench, median_ns) in results {
@@ -313,12 +329,17 @@ pub fn new_document() -> String {
     )
 }
 
-/// Replaces the text from [`START_MARKER`] to [`END_MARKER`] (both included) with `section`,
-/// or appends `section` when the markers are absent.
-pub fn replace_section(document: &str, section: &str) -> Result<String, String> {
-    match (document.find(START_MARKER), document.find(END_MARKER)) {
+/// Replaces the text from `start_marker` to `end_marker` (both included) with `section`, or
+/// appends `section` when the markers are absent.
+pub fn replace_section_between(
+    document: &str,
+    start_marker: &str,
+    end_marker: &str,
+    section: &str,
+) -> Result<String, String> {
+    match (document.find(start_marker), document.find(end_marker)) {
         (Some(start), Some(end)) if start < end => {
-            let after = end + END_MARKER.len();
+            let after = end + end_marker.len();
             Ok(format!(
                 "{}{section}{}",
                 &document[..start],
@@ -335,14 +356,14 @@ pub fn replace_section(document: &str, section: &str) -> Result<String, String> 
             Ok(out)
         }
         _ => Err(format!(
-            "the markers `{START_MARKER}` and `{END_MARKER}` must both be present, in that \
+            "the markers `{start_marker}` and `{end_marker}` must both be present, in that \
              order, or both absent"
         )),
     }
 }
 
 /// Collects the [`Machine`] description; unknown parts say so.
-fn machine(root: &Path) -> Machine {
+pub fn machine(root: &Path) -> Machine {
     let unknown = || String::from("unknown");
     let cpu = fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -440,6 +461,10 @@ mod tests {
             estimates_path(Path::new("/t/criterion"), "host_call/empty_round_trip"),
             Path::new("/t/criterion/host_call/empty_round_trip/new/estimates.json")
         );
+    }
+
+    fn replace_section(document: &str, section: &str) -> Result<String, String> {
+        replace_section_between(document, START_MARKER, END_MARKER, section)
     }
 
     fn section(body: &str) -> String {

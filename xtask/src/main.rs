@@ -4,12 +4,15 @@
 //! - `cargo xtask demo`: builds the `xila-vm` CLI and runs the example modules through it.
 //! - `cargo xtask bench`: runs the `vm-core` benchmarks and records them in
 //!   `docs/performance.md`.
+//! - `cargo xtask bench --compare`: runs the `bench/workloads` on `xila-vm`, the peer runners
+//!   of `bench/peers` and natively, and records the comparison in `docs/performance.md`.
 //! - `cargo xtask cross TARGET`: builds (and with `--test` tests) for the kernel's targets.
 //!
 //! Every command first checks its prerequisites ([`prereqs`]) and says what to install.
 
 mod bench;
 mod cli;
+mod compare;
 mod cross;
 mod demo;
 mod error;
@@ -34,6 +37,11 @@ commands:
                       through it, checking exit codes and output
   bench [--quick]     runs vm-core's criterion benchmarks and updates docs/performance.md;
                       --quick makes a short, indicative run
+  bench --compare [--quick]
+                      builds bench/workloads (wasm32-wasip1 and native) and the peer runners
+                      of bench/peers, runs every workload on xila-vm, WAMR libc-wasi, wasmi
+                      and natively (interleaved, one warm-up round, 5 rounds), checks their
+                      checksums and updates docs/performance.md; --quick is a smoke run
   cross TARGET [--test] [--dry-run]
                       builds the VM for TARGET; --test also runs the test suite there;
                       --dry-run prints the commands instead. TARGET is one of:
@@ -51,6 +59,9 @@ enum Command {
     },
     Demo,
     Bench {
+        quick: bool,
+    },
+    Compare {
         quick: bool,
     },
     Cross {
@@ -90,14 +101,19 @@ fn parse(args: &[OsString]) -> Result<Command> {
             Some(arg) => Err(unexpected(arg)),
         },
         Some("bench") => {
-            let mut quick = false;
+            let (mut quick, mut compare) = (false, false);
             for arg in rest {
                 match arg.to_str() {
                     Some("--quick") => quick = true,
+                    Some("--compare") => compare = true,
                     _ => return Err(unexpected(arg)),
                 }
             }
-            Ok(Command::Bench { quick })
+            if compare {
+                Ok(Command::Compare { quick })
+            } else {
+                Ok(Command::Bench { quick })
+            }
         }
         Some("cross") => {
             let mut target = None;
@@ -160,6 +176,7 @@ fn run(command: Command) -> Result<()> {
         Command::Test { cargo_test_args } => test::run(&root, &cargo_test_args),
         Command::Demo => demo::run(&root),
         Command::Bench { quick } => bench::run(&root, quick),
+        Command::Compare { quick } => compare::run(&root, quick),
         Command::Cross { target, options } => cross::run(&root, target, options),
     }
 }
@@ -193,6 +210,18 @@ mod tests {
             Some(Command::Bench { quick: true })
         );
         assert_eq!(
+            parse(&args(&["bench"])).ok(),
+            Some(Command::Bench { quick: false })
+        );
+        assert_eq!(
+            parse(&args(&["bench", "--compare"])).ok(),
+            Some(Command::Compare { quick: false })
+        );
+        assert_eq!(
+            parse(&args(&["bench", "--quick", "--compare"])).ok(),
+            Some(Command::Compare { quick: true })
+        );
+        assert_eq!(
             parse(&args(&["test", "--", "-p", "vm-core", "--", "--nocapture"])).ok(),
             Some(Command::Test {
                 cargo_test_args: args(&["-p", "vm-core", "--", "--nocapture"])
@@ -223,6 +252,7 @@ mod tests {
             &["frobnicate"][..],
             &["test", "-p"],
             &["bench", "--slow"],
+            &["bench", "--compare", "x"],
             &["demo", "x"],
             &["cross"],
             &["cross", "mips"],

@@ -1,0 +1,1102 @@
+//! `cargo xtask bench --compare`: the same WASI workloads on `xila-vm`, on the peer runners and
+//! natively, side by side.
+//!
+//! - The workloads are the binaries of `bench/workloads` (a cargo workspace of its own), built
+//!   for `wasm32-wasip1` and for the host; the native build gives the physical limit.
+//! - The peers are the binaries of `bench/peers` (a cargo workspace of its own, so their
+//!   features never unify with ours): `wamr-libc-wasi` (WAMR with its built-in libc-wasi) and
+//!   `wasmi-runner`. Both take `xila-vm run`'s command-line shape. A peer that is missing or
+//!   does not build is skipped, and the page says so.
+//! - Per workload, the runners run interleaved (A B C D A B C D …): one warm-up round, then
+//!   [`ROUNDS`] measured rounds. Each run gets a fresh directory as its preopened `/` (natively:
+//!   the `BENCH_ROOT` variable), its wall time (spawn to exit) and peak RSS (`wait4`) are
+//!   recorded and its `checksum:` line must match every other run's.
+//! - The medians, and their ratios to the WAMR runner, go into `docs/performance.md` between
+//!   [`START_MARKER`] and [`END_MARKER`], and are printed.
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::bench;
+use crate::cli;
+use crate::error::{Error, Result};
+use crate::prereqs::{self, Requirements};
+use crate::process::{Cmd, describe_status};
+
+/// The Rust target the workloads are built for.
+pub const WASM_TARGET: &str = "wasm32-wasip1";
+
+/// What `cargo xtask bench --compare` needs before it starts.
+pub const REQUIREMENTS: Requirements = Requirements {
+    checks: &[prereqs::WAMR_BUILD],
+    rust_targets: &[WASM_TARGET],
+    rust_components: &[],
+};
+
+/// The workloads' cargo workspace, relative to the workspace root.
+pub const WORKLOADS_DIR: &str = "bench/workloads";
+/// The peer runners' cargo workspace, relative to the workspace root.
+pub const PEERS_DIR: &str = "bench/peers";
+/// The marker opening the generated section of the performance page.
+pub const START_MARKER: &str = "<!-- bench:compare:start -->";
+/// The marker closing the generated section of the performance page.
+pub const END_MARKER: &str = "<!-- bench:compare:end -->";
+/// Measured rounds of a full run.
+pub const ROUNDS: usize = 5;
+/// Measured rounds of a `--quick` run (which has no warm-up round either).
+pub const QUICK_ROUNDS: usize = 1;
+/// How many arguments and environment variables `args-env` gets.
+pub const ARGS_ENV_COUNT: usize = 100;
+/// The variable that tells a native workload where its root directory is.
+pub const ROOT_VARIABLE: &str = "BENCH_ROOT";
+
+/// What a workload stresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Process start, instantiation, exit.
+    Startup,
+    /// Pure computation in the guest.
+    Cpu,
+    /// WASI calls.
+    Wasi,
+}
+
+impl Kind {
+    /// The label in the table.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Startup => "startup",
+            Self::Cpu => "CPU",
+            Self::Wasi => "WASI",
+        }
+    }
+}
+
+/// One workload of `bench/workloads`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Workload {
+    /// The binary's name (`<name>.wasm` for the guest build).
+    pub name: &'static str,
+    /// What it stresses.
+    pub kind: Kind,
+    /// The guest arguments of a `--quick` run: a small size (the workloads take their size,
+    /// iterations or elements, as the first argument); full runs use the workload's defaults.
+    pub quick_args: &'static [&'static str],
+}
+
+/// The workloads, in table order.
+pub const WORKLOADS: &[Workload] = &[
+    Workload {
+        name: "hello",
+        kind: Kind::Startup,
+        quick_args: &[],
+    },
+    Workload {
+        name: "args-env",
+        kind: Kind::Startup,
+        quick_args: &[],
+    },
+    Workload {
+        name: "fib",
+        kind: Kind::Cpu,
+        quick_args: &["20"],
+    },
+    Workload {
+        name: "sha256",
+        kind: Kind::Cpu,
+        quick_args: &["2"],
+    },
+    Workload {
+        name: "nbody",
+        kind: Kind::Cpu,
+        quick_args: &["1000"],
+    },
+    Workload {
+        name: "sort",
+        kind: Kind::Cpu,
+        quick_args: &["10000"],
+    },
+    Workload {
+        name: "hashmap",
+        kind: Kind::Cpu,
+        quick_args: &["10000"],
+    },
+    Workload {
+        name: "write-small",
+        kind: Kind::Wasi,
+        quick_args: &["1000"],
+    },
+    Workload {
+        name: "read-chunks",
+        kind: Kind::Wasi,
+        quick_args: &["2"],
+    },
+    Workload {
+        name: "clock",
+        kind: Kind::Wasi,
+        quick_args: &["1000"],
+    },
+    Workload {
+        name: "stat",
+        kind: Kind::Wasi,
+        quick_args: &["1000"],
+    },
+    Workload {
+        name: "readdir",
+        kind: Kind::Wasi,
+        quick_args: &["1"],
+    },
+    Workload {
+        name: "open-close",
+        kind: Kind::Wasi,
+        quick_args: &["1000"],
+    },
+];
+
+/// The runners, in the order they run within a round (and the table's column order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runner {
+    /// Our CLI, `xila-vm run`.
+    Xila,
+    /// WAMR with its built-in libc-wasi (`bench/peers`): the reference of the ratios.
+    Wamr,
+    /// wasmi with `wasmi_wasi` (`bench/peers`).
+    Wasmi,
+    /// The workload built for the host.
+    Native,
+}
+
+/// All runners, in round order.
+pub const RUNNERS: [Runner; 4] = [Runner::Xila, Runner::Wamr, Runner::Wasmi, Runner::Native];
+
+impl Runner {
+    /// The column title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Xila => "xila-vm",
+            Self::Wamr => "WAMR libc-wasi",
+            Self::Wasmi => "wasmi",
+            Self::Native => "native",
+        }
+    }
+
+    /// A file-name-friendly name.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::Xila => "xila-vm",
+            Self::Wamr => "wamr-libc-wasi",
+            Self::Wasmi => "wasmi",
+            Self::Native => "native",
+        }
+    }
+
+    /// The index in [`RUNNERS`].
+    pub fn index(self) -> usize {
+        match self {
+            Self::Xila => 0,
+            Self::Wamr => 1,
+            Self::Wasmi => 2,
+            Self::Native => 3,
+        }
+    }
+}
+
+/// The peer binaries of `bench/peers`, as (runner, binary name).
+pub const PEERS: &[(Runner, &str)] = &[
+    (Runner::Wamr, "wamr-libc-wasi"),
+    (Runner::Wasmi, "wasmi-runner"),
+];
+
+/// Where the built programs are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Programs {
+    /// The program of each runner (by [`Runner::index`]): the runner binary for the WASI
+    /// runners, the directory of the native workload binaries for [`Runner::Native`]; `None`
+    /// when it is not available.
+    pub runners: [Option<PathBuf>; 4],
+    /// The directory of the `.wasm` workloads.
+    pub wasm_dir: PathBuf,
+    /// Why runners are missing, for the page.
+    pub notes: Vec<String>,
+}
+
+/// One measured run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample {
+    /// Spawn to exit.
+    pub wall: Duration,
+    /// Peak resident set size, KiB.
+    pub peak_rss_kib: u64,
+}
+
+/// The medians of one runner on one workload.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stats {
+    /// Median wall time, seconds.
+    pub wall_s: f64,
+    /// Median peak RSS, KiB.
+    pub rss_kib: f64,
+}
+
+/// What a cell of the table shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell {
+    /// The runner is not available.
+    NotRun,
+    /// A run failed (the problem is reported separately).
+    Failed,
+    /// The medians.
+    Measured(Stats),
+}
+
+/// One row of the table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The workload.
+    pub workload: Workload,
+    /// One cell per runner, by [`Runner::index`].
+    pub cells: [Cell; 4],
+}
+
+/// Runs the comparison and updates the performance page.
+pub fn run(root: &Path, quick: bool) -> Result<()> {
+    prereqs::ensure(&REQUIREMENTS, root)?;
+    let programs = build(root)?;
+    for note in &programs.notes {
+        println!("note: {note}");
+    }
+
+    let scratch = std::env::temp_dir().join(format!("xila-bench-compare-{}", std::process::id()));
+    remove_dir(&scratch)?;
+    let outcome = measure_all(&programs, &scratch, quick);
+    let cleanup = remove_dir(&scratch);
+    let (rows, problems) = outcome?;
+    cleanup?;
+
+    let machine = bench::machine(root);
+    let date = bench::format_utc(SystemTime::now());
+    let rounds = if quick { QUICK_ROUNDS } else { ROUNDS };
+    let section = render_section(&date, &machine, quick, rounds, &programs.notes, &rows);
+    println!("\n{section}");
+    if !problems.is_empty() {
+        return Err(Error::Bench(format!(
+            "the comparison found {} problem(s); {} was not updated:\n  - {}",
+            problems.len(),
+            bench::DOC_PATH,
+            problems.join("\n  - ")
+        )));
+    }
+    let doc_path = bench::update_document(root, START_MARKER, END_MARKER, &section)?;
+    println!("updated {}", doc_path.display());
+    Ok(())
+}
+
+/// Builds the CLI, the workloads and the peers; a missing peer or native build is a note.
+fn build(root: &Path) -> Result<Programs> {
+    let mut programs = Programs::default();
+
+    Cmd::cargo()
+        .args(["build", "--release", "-p", cli::PACKAGE])
+        .current_dir(root)
+        .run()?;
+    let xila = crate::target_dir(root).join("release").join(cli::BINARY);
+    if !xila.is_file() {
+        return Err(Error::Bench(format!(
+            "the CLI was not found at {}",
+            xila.display()
+        )));
+    }
+    programs.runners[Runner::Xila.index()] = Some(xila);
+
+    let workloads = root.join(WORKLOADS_DIR);
+    if !workloads.join("Cargo.toml").is_file() {
+        return Err(Error::Bench(format!(
+            "{WORKLOADS_DIR}/Cargo.toml is missing: the workloads are not there yet"
+        )));
+    }
+    let workloads_target = workloads.join("target");
+    Cmd::cargo()
+        .args([
+            "build",
+            "--release",
+            "--target",
+            WASM_TARGET,
+            "--target-dir",
+        ])
+        .arg(&workloads_target)
+        .current_dir(&workloads)
+        .run()?;
+    programs.wasm_dir = workloads_target.join(WASM_TARGET).join("release");
+
+    // The host triple is named explicitly, so a `build.target` in the workloads' cargo
+    // configuration cannot turn the native build into another wasm build.
+    let native = host_triple(root).and_then(|host| {
+        Cmd::cargo()
+            .args(["build", "--release", "--target", &host, "--target-dir"])
+            .arg(&workloads_target)
+            .current_dir(&workloads)
+            .run()?;
+        Ok(workloads_target.join(&host).join("release"))
+    });
+    match native {
+        Ok(dir) => programs.runners[Runner::Native.index()] = Some(dir),
+        Err(e) => programs
+            .notes
+            .push(format!("native: not measured, the host build failed ({e})")),
+    }
+
+    let peers = root.join(PEERS_DIR);
+    if peers.join("Cargo.toml").is_file() {
+        let peers_target = peers.join("target");
+        for (runner, binary) in PEERS {
+            // Plain WAMR: this workspace's CFLAGS (WAMR defines for our VM, set by
+            // `.cargo/config.toml` and inherited through `cargo xtask`) must not reach the
+            // peers' build.
+            let built = Cmd::cargo()
+                .env("CFLAGS", "")
+                .args(["build", "--release", "--bin", binary, "--target-dir"])
+                .arg(&peers_target)
+                .current_dir(&peers)
+                .run();
+            let path = peers_target.join("release").join(binary);
+            match built {
+                Ok(()) if path.is_file() => programs.runners[runner.index()] = Some(path),
+                Ok(()) => programs.notes.push(format!(
+                    "{}: not measured, {} is missing after the build",
+                    runner.title(),
+                    path.display()
+                )),
+                Err(e) => programs.notes.push(format!(
+                    "{}: not measured, `{binary}` did not build ({e})",
+                    runner.title()
+                )),
+            }
+        }
+    } else {
+        for (runner, _) in PEERS {
+            programs.notes.push(format!(
+                "{}: not measured, {PEERS_DIR}/Cargo.toml is missing",
+                runner.title()
+            ));
+        }
+    }
+    Ok(programs)
+}
+
+/// `rustc -vV`'s host triple.
+fn host_triple(root: &Path) -> Result<String> {
+    let text = Cmd::new("rustc").arg("-vV").current_dir(root).stdout()?;
+    parse_host_triple(&text)
+        .ok_or_else(|| Error::Bench(String::from("`rustc -vV` printed no `host:` line")))
+}
+
+/// The `host:` line of `rustc -vV`.
+pub fn parse_host_triple(rustc_vv: &str) -> Option<String> {
+    rustc_vv.lines().find_map(|line| {
+        let host = line.strip_prefix("host:")?.trim();
+        (!host.is_empty()).then(|| host.to_owned())
+    })
+}
+
+/// Runs every workload on every available runner; returns the rows and the problems found
+/// (failed runs, missing or different checksums).
+fn measure_all(
+    programs: &Programs,
+    scratch: &Path,
+    quick: bool,
+) -> Result<(Vec<Row>, Vec<String>)> {
+    let rounds = if quick { QUICK_ROUNDS } else { ROUNDS };
+    let warm_up = usize::from(!quick);
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for workload in WORKLOADS {
+        let wasm = programs.wasm_dir.join(format!("{}.wasm", workload.name));
+        if !wasm.is_file() {
+            problems.push(format!(
+                "{}: {} is missing (not built by {WORKLOADS_DIR}?)",
+                workload.name,
+                wasm.display()
+            ));
+            rows.push(Row {
+                workload: *workload,
+                cells: [Cell::Failed; 4],
+            });
+            continue;
+        }
+        let args = guest_args(workload, quick);
+        let env = guest_env(workload);
+        print!("{:<12}", workload.name);
+        let mut samples: [Vec<Sample>; 4] = Default::default();
+        let mut failed = [false; 4];
+        let mut reference: Option<(Runner, String)> = None;
+        for round in 0..warm_up + rounds {
+            for runner in RUNNERS {
+                let Some(program) = &programs.runners[runner.index()] else {
+                    continue;
+                };
+                if failed[runner.index()] {
+                    continue;
+                }
+                let dir = scratch.join(workload.name).join(runner.slug());
+                let root = dir.join("root");
+                if round == 0 {
+                    create_dir(&root)?;
+                }
+                let line = Invocation {
+                    runner,
+                    program,
+                    wasm: &wasm,
+                    workload: workload.name,
+                    root: &root,
+                    args: &args,
+                    env: &env,
+                };
+                let run = run_once(line.command(), &dir)
+                    .map_err(|message| {
+                        format!("{} on {}: {message}", runner.title(), workload.name)
+                    })
+                    .and_then(|(sample, checksum)| {
+                        match &reference {
+                            None => reference = Some((runner, checksum)),
+                            Some((first, expected)) if *expected != checksum => {
+                                return Err(format!(
+                                    "{}: checksums differ: {} printed `{expected}`, {} printed \
+                                     `{checksum}`",
+                                    workload.name,
+                                    first.title(),
+                                    runner.title()
+                                ));
+                            }
+                            Some(_) => {}
+                        }
+                        Ok(sample)
+                    });
+                match run {
+                    Ok(sample) if round >= warm_up => samples[runner.index()].push(sample),
+                    Ok(_) => {}
+                    Err(problem) => {
+                        failed[runner.index()] = true;
+                        problems.push(problem);
+                    }
+                }
+                print!(".");
+                flush_stdout();
+            }
+        }
+        println!();
+        let cells = std::array::from_fn(|i| {
+            if failed[i] {
+                Cell::Failed
+            } else if samples[i].is_empty() {
+                Cell::NotRun
+            } else {
+                Cell::Measured(stats(&samples[i]))
+            }
+        });
+        rows.push(Row {
+            workload: *workload,
+            cells,
+        });
+    }
+    Ok((rows, problems))
+}
+
+fn flush_stdout() {
+    use std::io::Write as _;
+    // Progress dots only: a failed flush is harmless.
+    let _ = std::io::stdout().flush();
+}
+
+/// The guest arguments: 100 for `args-env`, a small iteration count for `--quick` runs.
+pub fn guest_args(workload: &Workload, quick: bool) -> Vec<String> {
+    if workload.name == "args-env" {
+        (0..ARGS_ENV_COUNT).map(|i| format!("arg-{i:03}")).collect()
+    } else if quick {
+        workload.quick_args.iter().map(|&a| a.to_owned()).collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// The guest environment: 100 variables for `args-env`, none otherwise.
+pub fn guest_env(workload: &Workload) -> Vec<(String, String)> {
+    if workload.name == "args-env" {
+        (0..ARGS_ENV_COUNT)
+            .map(|i| (format!("BENCH_ENV_{i:03}"), format!("value-{i:03}")))
+            .collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// The command line of one run.
+#[derive(Debug, Clone, Copy)]
+pub struct Invocation<'a> {
+    /// Who runs it.
+    pub runner: Runner,
+    /// The runner binary, or the directory of the native binaries.
+    pub program: &'a Path,
+    /// The `.wasm` workload.
+    pub wasm: &'a Path,
+    /// The workload's name (the native binary's name).
+    pub workload: &'a str,
+    /// The directory the guest sees as `/`.
+    pub root: &'a Path,
+    /// The guest arguments.
+    pub args: &'a [String],
+    /// The guest environment.
+    pub env: &'a [(String, String)],
+}
+
+impl Invocation<'_> {
+    /// The program, its arguments and its environment (which is all it gets: the runners and
+    /// native workloads start from an empty environment).
+    pub fn parts(&self) -> (PathBuf, Vec<OsString>, Vec<(OsString, OsString)>) {
+        if self.runner == Runner::Native {
+            let program = self.program.join(self.workload);
+            let args = self.args.iter().map(OsString::from).collect();
+            let mut env: Vec<(OsString, OsString)> = self
+                .env
+                .iter()
+                .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+                .collect();
+            env.push((
+                OsString::from(ROOT_VARIABLE),
+                self.root.as_os_str().to_owned(),
+            ));
+            return (program, args, env);
+        }
+        let mut args = vec![OsString::from("run"), self.wasm.as_os_str().to_owned()];
+        let mut dir = self.root.as_os_str().to_owned();
+        dir.push("::/");
+        args.push(OsString::from("--dir"));
+        args.push(dir);
+        for (key, value) in self.env {
+            args.push(OsString::from("--env"));
+            args.push(OsString::from(format!("{key}={value}")));
+        }
+        if !self.args.is_empty() {
+            args.push(OsString::from("--"));
+            args.extend(self.args.iter().map(OsString::from));
+        }
+        (self.program.to_path_buf(), args, Vec::new())
+    }
+
+    /// The [`Command`] for this run.
+    pub fn command(&self) -> Command {
+        let (program, args, env) = self.parts();
+        let mut command = Command::new(program);
+        command.args(args).env_clear().envs(env);
+        if self.runner == Runner::Native {
+            command.current_dir(self.root);
+        }
+        command
+    }
+}
+
+/// Runs `command` once with stdout and stderr in files under `dir`; returns the sample and
+/// the checksum, or what went wrong.
+fn run_once(mut command: Command, dir: &Path) -> std::result::Result<(Sample, String), String> {
+    let stdout_path = dir.join("stdout");
+    let stderr_path = dir.join("stderr");
+    let open =
+        |path: &Path| File::create(path).map_err(|e| format!("creating {}: {e}", path.display()));
+    let (stdout, stderr) = (open(&stdout_path)?, open(&stderr_path)?);
+    command.stdin(Stdio::null()).stdout(stdout).stderr(stderr);
+    let (status, sample) = spawn_and_wait(&mut command)
+        .map_err(|e| format!("could not run {}: {e}", command.get_program().display()))?;
+    let read = |path: &Path| {
+        fs::read(path)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .map_err(|e| format!("reading {}: {e}", path.display()))
+    };
+    let (out, err) = (read(&stdout_path)?, read(&stderr_path)?);
+    if !status.success() {
+        return Err(format!(
+            "{}; stderr ends with: {}",
+            describe_status(status),
+            tail(&err, 400)
+        ));
+    }
+    let checksum = find_checksum(&out, &err)
+        .ok_or_else(|| String::from("no `checksum:` line on stdout or stderr"))?;
+    Ok((sample, checksum))
+}
+
+/// Spawns the child and reaps it with `wait4`, which gives its own peak RSS.
+///
+/// Linux carries the high-water RSS of the address space a process had *before* `exec` into
+/// its `ru_maxrss`. std spawns with `vfork` semantics (`posix_spawn`), so the child's old
+/// address space is xtask's own, and every child would report at least xtask's peak (about
+/// 4 MiB, more than a native `hello`). A `pre_exec` hook makes std `fork` instead: the copy
+/// holds only xtask's private pages, a floor well under any runner's real peak.
+fn spawn_and_wait(command: &mut Command) -> std::io::Result<(ExitStatus, Sample)> {
+    use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
+
+    // SAFETY: the hook does nothing, so it is trivially async-signal-safe.
+    unsafe {
+        command.pre_exec(|| Ok(()));
+    }
+    let start = Instant::now();
+    let child = command.spawn()?;
+    let pid = libc::pid_t::try_from(child.id())
+        .map_err(|_| std::io::Error::other("child pid out of range"))?;
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is plain integers and `timeval`s, for which all-zero bytes are valid.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `pid` is our child and is reaped only here (std's `Child` is dropped without
+        // being waited on); `status` and `usage` are valid, exclusive pointers for the call.
+        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if reaped == pid {
+            break;
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() != std::io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+    let wall = start.elapsed();
+    drop(child);
+    // Linux reports `ru_maxrss` in KiB.
+    let peak_rss_kib = u64::try_from(usage.ru_maxrss).unwrap_or(0);
+    Ok((ExitStatus::from_raw(status), Sample { wall, peak_rss_kib }))
+}
+
+/// The last `checksum: VALUE` line of stdout, else of stderr; returns VALUE.
+pub fn find_checksum(stdout: &str, stderr: &str) -> Option<String> {
+    let last = |text: &str| {
+        text.lines().rev().find_map(|line| {
+            let value = line.trim().strip_prefix("checksum:")?.trim();
+            Some(value.to_owned())
+        })
+    };
+    last(stdout).or_else(|| last(stderr))
+}
+
+/// The last `max` bytes of `text` (on a character boundary), trimmed, one line.
+fn tail(text: &str, max: usize) -> String {
+    let text = text.trim();
+    let mut start = text.len().saturating_sub(max);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    let tail = text[start..].replace('\n', " | ");
+    if tail.is_empty() {
+        String::from("(nothing)")
+    } else {
+        tail
+    }
+}
+
+/// The median of `values` (the mean of the two middle ones for an even count); 0 when empty.
+pub fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    match n {
+        0 => 0.0,
+        _ if n % 2 == 1 => sorted[n / 2],
+        _ => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+/// The medians of some samples.
+pub fn stats(samples: &[Sample]) -> Stats {
+    let walls: Vec<f64> = samples.iter().map(|s| s.wall.as_secs_f64()).collect();
+    // KiB counts fit an f64 exactly far beyond any real RSS.
+    let rss: Vec<f64> = samples.iter().map(|s| s.peak_rss_kib as f64).collect();
+    Stats {
+        wall_s: median(&walls),
+        rss_kib: median(&rss),
+    }
+}
+
+/// `value / reference`, when both are positive.
+pub fn ratio(value: f64, reference: f64) -> Option<f64> {
+    (value > 0.0 && reference > 0.0).then(|| value / reference)
+}
+
+/// A wall time: `523 ms`, `4.21 ms`, `1.52 s`.
+pub fn format_wall(seconds: f64) -> String {
+    if seconds >= 1.0 {
+        format!("{} s", bench::format_number(seconds))
+    } else {
+        format!("{} ms", bench::format_number(seconds * 1e3))
+    }
+}
+
+/// A size in KiB: `3.52 MiB`, `812 KiB`.
+pub fn format_rss(kib: f64) -> String {
+    if kib >= 1024.0 {
+        format!("{} MiB", bench::format_number(kib / 1024.0))
+    } else {
+        format!("{} KiB", bench::format_number(kib))
+    }
+}
+
+/// A ratio: `0.85×`.
+pub fn format_ratio(ratio: f64) -> String {
+    format!("{ratio:.2}×")
+}
+
+/// One Markdown table: a column per runner, each cell `value (ratio to WAMR)`.
+pub fn render_table(rows: &[Row], value: fn(&Stats) -> f64, format: fn(f64) -> String) -> String {
+    let mut out = String::from("| workload | kind |");
+    for runner in RUNNERS {
+        let _ = write!(out, " {} |", runner.title());
+    }
+    out.push_str("\n| --- | --- |");
+    for _ in RUNNERS {
+        out.push_str(" ---: |");
+    }
+    out.push('\n');
+    for row in rows {
+        let reference = match row.cells[Runner::Wamr.index()] {
+            Cell::Measured(stats) => Some(value(&stats)),
+            _ => None,
+        };
+        let _ = write!(
+            out,
+            "| `{}` | {} |",
+            row.workload.name,
+            row.workload.kind.label()
+        );
+        for runner in RUNNERS {
+            let text = match row.cells[runner.index()] {
+                Cell::NotRun => String::from("—"),
+                Cell::Failed => String::from("failed"),
+                Cell::Measured(stats) => {
+                    let v = value(&stats);
+                    match reference.and_then(|r| ratio(v, r)) {
+                        Some(q) if runner != Runner::Wamr => {
+                            format!("{} ({})", format(v), format_ratio(q))
+                        }
+                        _ => format(v),
+                    }
+                }
+            };
+            let _ = write!(out, " {text} |");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The generated section, markers included, without a trailing newline.
+pub fn render_section(
+    date: &str,
+    machine: &bench::Machine,
+    quick: bool,
+    rounds: usize,
+    notes: &[String],
+    rows: &[Row],
+) -> String {
+    let mut out = String::new();
+    out.push_str(START_MARKER);
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "Measured {date} with `cargo xtask bench --compare{}`: {}{rounds} measured round{}, the \
+         runners interleaved within each round. Each cell is the median over the rounds; in \
+         parentheses, its ratio to the WAMR libc-wasi runner (below 1.00× is better). Every \
+         run's checksum was checked equal across runners.",
+        if quick { " --quick" } else { "" },
+        if quick {
+            "no warm-up, "
+        } else {
+            "one warm-up round, then "
+        },
+        if rounds == 1 { "" } else { "s" },
+    );
+    if quick {
+        out.push_str(
+            "This was a quick run (small iteration counts, one round): the numbers are a smoke \
+             test, not a measurement.\n",
+        );
+    }
+    out.push('\n');
+    out.push_str(&machine.render());
+    for note in notes {
+        let _ = writeln!(out, "- Note: {note}");
+    }
+    out.push_str("\nWall time, process start to exit:\n\n");
+    out.push_str(&render_table(rows, |s| s.wall_s, format_wall));
+    out.push_str("\nPeak resident set size (`wait4`'s `ru_maxrss`):\n\n");
+    out.push_str(&render_table(rows, |s| s.rss_kib, format_rss));
+    out.push_str(END_MARKER);
+    out
+}
+
+fn create_dir(dir: &Path) -> Result<()> {
+    fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))
+}
+
+fn remove_dir(dir: &Path) -> Result<()> {
+    match fs::remove_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(format!("removing {}", dir.display()), e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workload(name: &str) -> Workload {
+        *WORKLOADS
+            .iter()
+            .find(|w| w.name == name)
+            .expect("known workload")
+    }
+
+    #[test]
+    fn every_workload_once_in_the_issue_order() {
+        let names: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
+        assert_eq!(
+            names,
+            [
+                "hello",
+                "args-env",
+                "fib",
+                "sha256",
+                "nbody",
+                "sort",
+                "hashmap",
+                "write-small",
+                "read-chunks",
+                "clock",
+                "stat",
+                "readdir",
+                "open-close"
+            ]
+        );
+        for (i, runner) in RUNNERS.iter().enumerate() {
+            assert_eq!(runner.index(), i);
+        }
+    }
+
+    #[test]
+    fn args_env_gets_100_of_each() {
+        let w = workload("args-env");
+        for quick in [false, true] {
+            let args = guest_args(&w, quick);
+            assert_eq!(args.len(), ARGS_ENV_COUNT);
+            assert_eq!(args[0], "arg-000");
+            assert_eq!(args[99], "arg-099");
+        }
+        let env = guest_env(&w);
+        assert_eq!(env.len(), ARGS_ENV_COUNT);
+        assert_eq!(
+            env[7],
+            (String::from("BENCH_ENV_007"), String::from("value-007"))
+        );
+        let fib = workload("fib");
+        assert!(guest_args(&fib, false).is_empty());
+        assert_eq!(guest_args(&fib, true), fib.quick_args);
+        assert!(guest_env(&fib).is_empty());
+    }
+
+    #[test]
+    fn wasm_runners_share_the_xila_vm_command_line() {
+        let args = vec![String::from("7")];
+        let env = vec![(String::from("K"), String::from("V"))];
+        for runner in [Runner::Xila, Runner::Wamr, Runner::Wasmi] {
+            let line = Invocation {
+                runner,
+                program: Path::new("/bin/runner"),
+                wasm: Path::new("/w/fib.wasm"),
+                workload: "fib",
+                root: Path::new("/tmp/r"),
+                args: &args,
+                env: &env,
+            };
+            let (program, argv, envs) = line.parts();
+            assert_eq!(program, Path::new("/bin/runner"));
+            assert_eq!(
+                argv,
+                [
+                    "run",
+                    "/w/fib.wasm",
+                    "--dir",
+                    "/tmp/r::/",
+                    "--env",
+                    "K=V",
+                    "--",
+                    "7"
+                ]
+                .map(OsString::from)
+            );
+            assert!(envs.is_empty());
+        }
+        let line = Invocation {
+            runner: Runner::Xila,
+            program: Path::new("/bin/runner"),
+            wasm: Path::new("/w/hello.wasm"),
+            workload: "hello",
+            root: Path::new("/tmp/r"),
+            args: &[],
+            env: &[],
+        };
+        assert_eq!(
+            line.parts().1,
+            ["run", "/w/hello.wasm", "--dir", "/tmp/r::/"].map(OsString::from),
+            "no `--` without guest arguments"
+        );
+    }
+
+    #[test]
+    fn native_runs_get_the_root_in_the_environment() {
+        let args = vec![String::from("7")];
+        let env = vec![(String::from("K"), String::from("V"))];
+        let line = Invocation {
+            runner: Runner::Native,
+            program: Path::new("/native"),
+            wasm: Path::new("/w/stat.wasm"),
+            workload: "stat",
+            root: Path::new("/tmp/r"),
+            args: &args,
+            env: &env,
+        };
+        let (program, argv, envs) = line.parts();
+        assert_eq!(program, Path::new("/native/stat"));
+        assert_eq!(argv, [OsString::from("7")]);
+        assert_eq!(
+            envs,
+            [("K", "V"), (ROOT_VARIABLE, "/tmp/r")]
+                .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+        );
+    }
+
+    #[test]
+    fn finds_the_checksum() {
+        assert_eq!(
+            find_checksum("hello\nchecksum: 0xabc\n", "").as_deref(),
+            Some("0xabc")
+        );
+        assert_eq!(
+            find_checksum("0123456789abcde\n", "checksum: 42\n").as_deref(),
+            Some("42"),
+            "stderr when stdout has none"
+        );
+        assert_eq!(
+            find_checksum("checksum: 1\nchecksum: 2\r\n", "checksum: 3").as_deref(),
+            Some("2"),
+            "the last line of stdout wins"
+        );
+        assert_eq!(find_checksum("no sum\n", "none either"), None);
+    }
+
+    #[test]
+    fn medians_and_ratios() {
+        assert_eq!(median(&[]), 0.0);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert_eq!(ratio(1.0, 2.0), Some(0.5));
+        assert_eq!(ratio(1.0, 0.0), None);
+        let samples = [
+            Sample {
+                wall: Duration::from_millis(30),
+                peak_rss_kib: 3000,
+            },
+            Sample {
+                wall: Duration::from_millis(10),
+                peak_rss_kib: 1000,
+            },
+            Sample {
+                wall: Duration::from_millis(20),
+                peak_rss_kib: 2000,
+            },
+        ];
+        let s = stats(&samples);
+        assert!((s.wall_s - 0.020).abs() < 1e-12);
+        assert_eq!(s.rss_kib, 2000.0);
+    }
+
+    #[test]
+    fn formats_values() {
+        assert_eq!(format_wall(0.5234), "523 ms");
+        assert_eq!(format_wall(0.004_214), "4.21 ms");
+        assert_eq!(format_wall(1.523), "1.52 s");
+        assert_eq!(format_rss(3604.0), "3.52 MiB");
+        assert_eq!(format_rss(812.0), "812 KiB");
+        assert_eq!(format_ratio(0.8512), "0.85×");
+        assert_eq!(
+            parse_host_triple("rustc 1.95.0\nhost: x86_64-unknown-linux-gnu\nrelease: 1.95.0\n")
+                .as_deref(),
+            Some("x86_64-unknown-linux-gnu")
+        );
+        assert_eq!(parse_host_triple("rustc 1.95.0\n"), None);
+        assert_eq!(tail("abc\ndef\n", 5), "c | def");
+        assert_eq!(tail("", 5), "(nothing)");
+    }
+
+    fn measured(wall_s: f64, rss_kib: f64) -> Cell {
+        Cell::Measured(Stats { wall_s, rss_kib })
+    }
+
+    #[test]
+    fn renders_the_section_with_ratios_to_wamr() {
+        let machine = bench::Machine {
+            cpu: String::from("Test CPU"),
+            cores: 2,
+            os: String::from("Debian"),
+            rustc: String::from("rustc 1.95.0"),
+        };
+        let rows = [
+            Row {
+                workload: workload("clock"),
+                cells: [
+                    measured(0.4, 2048.0),
+                    measured(0.5, 4096.0),
+                    Cell::Failed,
+                    measured(0.1, 1024.0),
+                ],
+            },
+            Row {
+                workload: workload("hello"),
+                cells: [
+                    measured(0.004, 900.0),
+                    Cell::NotRun,
+                    Cell::NotRun,
+                    measured(0.001, 500.0),
+                ],
+            },
+        ];
+        let notes = [String::from("wasmi: not measured")];
+        let text = render_section("2026-01-02 03:04 UTC", &machine, false, 5, &notes, &rows);
+        assert!(text.starts_with(START_MARKER));
+        assert!(text.ends_with(END_MARKER));
+        assert!(text.contains(
+            "with `cargo xtask bench --compare`: one warm-up round, then 5 measured rounds"
+        ));
+        assert!(text.contains("- CPU: Test CPU (2 cores)\n"));
+        assert!(text.contains("- Note: wasmi: not measured\n"));
+        assert!(
+            text.contains(
+                "| `clock` | WASI | 400 ms (0.80×) | 500 ms | failed | 100 ms (0.20×) |\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains(
+            "| `clock` | WASI | 2.00 MiB (0.50×) | 4.00 MiB | failed | 1.00 MiB (0.25×) |\n"
+        ));
+        assert!(text.contains("| `hello` | startup | 4.00 ms | — | — | 1.00 ms |\n"));
+        // The section fits the shared replacement helper.
+        let doc = bench::replace_section_between("# P\n", START_MARKER, END_MARKER, &text)
+            .expect("no markers yet");
+        assert_eq!(
+            bench::replace_section_between(&doc, START_MARKER, END_MARKER, &text),
+            Ok(doc.clone())
+        );
+        assert!(
+            render_section("d", &machine, true, 1, &[], &rows)
+                .contains("no warm-up, 1 measured round,")
+        );
+    }
+}
