@@ -6,6 +6,8 @@
 //! re-exports the WASI functions under their own names, so the test calls them with the
 //! arguments it chooses and reads the results back from guest memory.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
@@ -53,45 +55,33 @@ fn v64(value: u64) -> Value {
 }
 
 /// The functions the test module imports, with their parameter types.
-const FUNCTIONS: &[(&str, &str)] = &[
-    ("path_create_directory", "i32 i32 i32"),
-    ("path_filestat_get", "i32 i32 i32 i32 i32"),
-    ("path_filestat_set_times", "i32 i32 i32 i32 i64 i64 i32"),
-    ("path_link", "i32 i32 i32 i32 i32 i32 i32"),
-    ("path_open", "i32 i32 i32 i32 i32 i64 i64 i32 i32"),
-    ("path_readlink", "i32 i32 i32 i32 i32 i32"),
-    ("path_remove_directory", "i32 i32 i32"),
-    ("path_rename", "i32 i32 i32 i32 i32 i32"),
-    ("path_symlink", "i32 i32 i32 i32 i32"),
-    ("path_unlink_file", "i32 i32 i32"),
-    ("fd_readdir", "i32 i32 i32 i64 i32"),
-    ("fd_close", "i32"),
-    ("fd_fdstat_get", "i32 i32"),
-    ("fd_filestat_get", "i32 i32"),
-    ("fd_read", "i32 i32 i32 i32"),
-    ("fd_write", "i32 i32 i32 i32"),
+const FUNCTIONS: &[&str] = &[
+    "path_create_directory",
+    "path_filestat_get",
+    "path_filestat_set_times",
+    "path_link",
+    "path_open",
+    "path_readlink",
+    "path_remove_directory",
+    "path_rename",
+    "path_symlink",
+    "path_unlink_file",
+    "fd_readdir",
+    "fd_close",
+    "fd_fdstat_get",
+    "fd_filestat_get",
+    "fd_read",
+    "fd_write",
 ];
 
 /// The test module: every function of [`FUNCTIONS`] re-exported, and two pages of memory.
 fn module() -> Module {
     static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
     let bytes = BYTES.get_or_init(|| {
-        let mut text = String::from("(module\n");
-        for (name, params) in FUNCTIONS {
-            text.push_str(&format!(
-                "  (import \"wasi_snapshot_preview1\" \"{name}\" (func ${name} (param {params}) (result i32)))\n"
-            ));
-        }
-        text.push_str("  (memory (export \"memory\") 2)\n");
-        for (name, params) in FUNCTIONS {
-            let forwards: String = (0..params.split(' ').count())
-                .map(|index| format!(" (local.get {index})"))
-                .collect();
-            text.push_str(&format!(
-                "  (func (export \"{name}\") (param {params}) (result i32) (call ${name}{forwards}))\n"
-            ));
-        }
-        text.push(')');
+        let text = format!(
+            "(module\n{}  (memory (export \"memory\") 2))",
+            common::wasi_wrappers(FUNCTIONS)
+        );
         wat::parse_str(&text).expect("test module is valid WAT")
     });
     Module::from_bytes(runtime(), bytes.clone()).expect("test module loads")
