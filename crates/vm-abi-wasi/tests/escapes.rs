@@ -10,13 +10,15 @@
 
 mod common;
 
+use common::{linker, runtime, v32, v64};
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use vm_abi_wasi::types::{lookupflags, oflags, rights};
 use vm_abi_wasi::{Errno, WasiContext};
-use vm_core::{Instance, InstanceData, Limits, Linker, Module, Runtime, RuntimeConfig, Value};
+use vm_core::{Instance, InstanceData, Limits, Module, Value};
 use vm_host::clock::{Clock, ManualClock};
 use vm_host::fs::{Directory, FileType, OpenOptions};
 use vm_host::host::{HostDirectory, OsRandom, SystemClock, ThreadTask};
@@ -25,29 +27,6 @@ use vm_host::memfs::MemoryFileSystem;
 // ---------------------------------------------------------------------------------------
 // Harness (a trimmed copy of `tests/paths.rs`'s; test files do not share code)
 // ---------------------------------------------------------------------------------------
-
-fn runtime() -> &'static Runtime {
-    Runtime::get_or_initialize(RuntimeConfig::default).expect("runtime starts")
-}
-
-fn linker() -> Linker {
-    static LINKER: OnceLock<Linker> = OnceLock::new();
-    LINKER
-        .get_or_init(|| {
-            let mut linker = Linker::new(runtime());
-            vm_abi_wasi::define(&mut linker).expect("WASI functions register");
-            linker
-        })
-        .clone()
-}
-
-fn v32(value: u32) -> Value {
-    Value::I32(value as i32)
-}
-
-fn v64(value: u64) -> Value {
-    Value::I64(value as i64)
-}
 
 const FUNCTIONS: &[&str] = &[
     "path_create_directory",

@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::{errno as e, linker, runtime, v32, v64};
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
@@ -15,7 +17,7 @@ use vm_abi_wasi::types::{
     Fdstat, Filestat, fdflags, filetype, fstflags, lookupflags, oflags, rights,
 };
 use vm_abi_wasi::{Errno, WasiContext};
-use vm_core::{Instance, InstanceData, Limits, Linker, Module, Runtime, RuntimeConfig, Value};
+use vm_core::{Instance, InstanceData, Limits, Module, Value};
 use vm_host::clock::{Clock, ManualClock};
 use vm_host::fs::{Directory, FileType, OpenOptions};
 use vm_host::host::{HostDirectory, OsRandom, SystemClock, ThreadTask};
@@ -26,35 +28,7 @@ use vm_sandbox::GuestValue;
 // Harness (a trimmed copy of what `tests/escapes.rs` uses; test files do not share code)
 // ---------------------------------------------------------------------------------------
 
-fn runtime() -> &'static Runtime {
-    Runtime::get_or_initialize(RuntimeConfig::default).expect("runtime starts")
-}
-
-fn linker() -> Linker {
-    static LINKER: OnceLock<Linker> = OnceLock::new();
-    LINKER
-        .get_or_init(|| {
-            let mut linker = Linker::new(runtime());
-            vm_abi_wasi::define(&mut linker).expect("WASI functions register");
-            linker
-        })
-        .clone()
-}
-
-/// The errno a guest sees for `errno`.
-fn e(errno: Errno) -> i32 {
-    i32::from(errno.raw())
-}
-
-fn v32(value: u32) -> Value {
-    Value::I32(value as i32)
-}
-
-fn v64(value: u64) -> Value {
-    Value::I64(value as i64)
-}
-
-/// The functions the test module imports, with their parameter types.
+/// The functions the test module imports (signatures from `common::signature`).
 const FUNCTIONS: &[&str] = &[
     "path_create_directory",
     "path_filestat_get",
