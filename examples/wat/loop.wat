@@ -1,7 +1,8 @@
 ;; loop.wat: a guest that never returns, to show the VM's limits stopping it.
 ;;
-;;   xila-vm run loop.wasm --fuel 1000000 --invoke spin     # exit 152: budget exhausted
 ;;   xila-vm run loop.wasm --timeout 200ms --invoke spin    # exit 124: timeout
+;;   xila-vm run loop.wasm --fuel 1000000 --invoke spin     # exit 152: budget exhausted
+;;     (--fuel only in a build with instruction metering, see the README)
 (module
   (func (export "spin")
     (local $count i64)

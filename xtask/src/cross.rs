@@ -83,7 +83,7 @@ pub struct EspIdf {
 }
 
 /// The C defines every WAMR build of ours uses (the same as `CFLAGS` in `.cargo/config.toml`).
-pub const WAMR_CFLAGS: &str = "-DWASM_ENABLE_INSTRUCTION_METERING=1 -DWASM_MEM_ALLOC_WITH_USAGE=1";
+pub const WAMR_CFLAGS: &str = "-DWASM_MEM_ALLOC_WITH_USAGE=1";
 
 const RISCV64_CHECKS: &[Check] = &[
     Check {
@@ -526,7 +526,7 @@ mod tests {
             "WAMR_BUILD_PLATFORM=esp-idf",
             "WAMR_BUILD_TARGET=XTENSA",
             "CC_xtensa_esp32s3_espidf=xtensa-esp32s3-elf-gcc",
-            "-DWASM_ENABLE_INSTRUCTION_METERING=1",
+            "-DWASM_MEM_ALLOC_WITH_USAGE=1",
             "-mlongcalls",
             "cargo +esp build --release -Zbuild-std=std,panic_abort --target xtensa-esp32s3-espidf",
         ] {

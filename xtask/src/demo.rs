@@ -136,15 +136,6 @@ pub const DEMOS: &[Demo] = &[
     },
     Demo {
         source: Source::Wat("loop.wat"),
-        args: &["--fuel", "1000000", "--invoke", "spin"],
-        expect: Expect {
-            exit: exit_code::BUDGET_EXHAUSTED,
-            stdout_contains: None,
-        },
-        description: "an endless loop is stopped by the instruction budget",
-    },
-    Demo {
-        source: Source::Wat("loop.wat"),
         args: &["--timeout", "200ms", "--invoke", "spin"],
         expect: Expect {
             exit: exit_code::TIMEOUT,

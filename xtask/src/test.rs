@@ -7,6 +7,7 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::cross::WAMR_CFLAGS;
 use crate::error::{Error, Result};
 use crate::prereqs::{self, Requirements};
 use crate::process::Cmd;
@@ -55,6 +56,10 @@ pub fn steps(root: &Path, test_args: &[OsString]) -> Vec<Step> {
             cmd: Cmd::cargo().args(["test", "--workspace"]).args(test_args),
         },
         Step {
+            name: "budget",
+            cmd: metering_tests(root),
+        },
+        Step {
             name: "doc",
             cmd: Cmd::cargo().env("RUSTDOCFLAGS", "-D warnings").args([
                 "doc",
@@ -69,6 +74,32 @@ pub fn steps(root: &Path, test_args: &[OsString]) -> Vec<Step> {
         ..step
     })
     .collect()
+}
+
+/// The tests of the instruction budget, in a second build of WAMR with instruction metering
+/// (off in the default build for speed; see `.cargo/config.toml`), in its own target
+/// directory so the two builds do not keep rebuilding each other.
+fn metering_tests(root: &Path) -> Cmd {
+    Cmd::cargo()
+        .env("CFLAGS", metering_cflags())
+        .env("CARGO_TARGET_DIR", root.join("target").join("metering"))
+        .args([
+            "test",
+            "-p",
+            "vm-core",
+            "-p",
+            "virtual-machine",
+            "-p",
+            "vm-cli",
+        ])
+        .args([
+            "--test", "limits", "--test", "start", "--test", "run", "--test", "cli",
+        ])
+}
+
+/// Our WAMR defines plus instruction metering.
+pub fn metering_cflags() -> String {
+    format!("{WAMR_CFLAGS} -DWASM_ENABLE_INSTRUCTION_METERING=1")
 }
 
 /// How a step ended.
@@ -152,13 +183,13 @@ mod tests {
             &[OsString::from("--"), OsString::from("--nocapture")],
         );
         let names: Vec<_> = steps.iter().map(|s| s.name).collect();
-        assert_eq!(names, ["fmt", "clippy", "test", "doc"]);
+        assert_eq!(names, ["fmt", "clippy", "test", "budget", "doc"]);
         assert_eq!(
             steps[2].cmd.display(),
             "cargo test --workspace -- --nocapture"
         );
         assert_eq!(
-            steps[3].cmd.display(),
+            steps[4].cmd.display(),
             "RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps"
         );
     }

@@ -90,6 +90,11 @@ impl Builder {
 
     /// Instructions one call may execute before it traps with [`vm_core::Trap::BudgetExhausted`]
     /// (at most [`vm_core::MAX_INSTRUCTION_BUDGET`]).
+    ///
+    /// Only builds with WAMR's instruction metering can count instructions
+    /// ([`vm_core::INSTRUCTION_BUDGET_SUPPORTED`]); elsewhere [`build`](Self::build) fails with
+    /// [`LimitsError::BudgetUnsupported`](vm_core::LimitsError::BudgetUnsupported). A timeout
+    /// (`RunOptions::timeout`) ends runaway guests in every build.
     pub fn instruction_budget(mut self, instructions: u64) -> Self {
         self.limits.instruction_budget = Some(instructions);
         self

@@ -13,7 +13,6 @@
 //! let vm = VirtualMachine::builder()
 //!     .allocator(Allocator::System)
 //!     .max_memory_pages(4)
-//!     .instruction_budget(10_000_000)
 //!     // An ABI layer would pass its own `define(linker)` here.
 //!     .host_functions(|linker| {
 //!         linker.define("env", "exit", |_context, (code,): (u32,)| -> Result<(), HostTrap> {
@@ -60,8 +59,9 @@ pub use vm_host as host;
 // Everything a kernel needs from vm-core, so it depends on this crate only.
 pub use vm_core::{
     Allocator, CallError, DefineError, Export, ExternKind, FunctionType, GuestMemory, HostContext,
-    HostError, HostTrap, Import, Instance, InstanceData, InstantiationError, Limits, LimitsError,
-    Linker, LoadError, LoadErrorKind, LogLevel, MAX_INSTRUCTION_BUDGET, MAX_PAGES, MIN_POOL_SIZE,
-    MIN_STACK_SIZE, MemoryUsage, Module, NoMemory, RuntimeError, StopHandle, Trap, TrapKind,
-    UnsupportedValueType, Value, ValueType, WasmParams, WasmResults, WasmType,
+    HostError, HostTrap, INSTRUCTION_BUDGET_SUPPORTED, Import, Instance, InstanceData,
+    InstantiationError, Limits, LimitsError, Linker, LoadError, LoadErrorKind, LogLevel,
+    MAX_INSTRUCTION_BUDGET, MAX_PAGES, MIN_POOL_SIZE, MIN_STACK_SIZE, MemoryUsage, Module,
+    NoMemory, RuntimeError, StopHandle, Trap, TrapKind, UnsupportedValueType, Value, ValueType,
+    WasmParams, WasmResults, WasmType,
 };

@@ -5,7 +5,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use vm_core::{
-    CallError, Instance, InstanceData, Limits, Linker, MemoryUsage, Module, Runtime, Value,
+    CallError, Instance, InstanceData, Limits, Linker, MemoryUsage, Module, Runtime, StopHandle,
+    Value,
 };
 
 use crate::builder::Builder;
@@ -79,9 +80,12 @@ impl VirtualMachine {
     /// A normal return gives [`ExitStatus::Returned`] (values the entry point returns are
     /// ignored), a host exit request [`ExitStatus::Exited`]; traps, timeouts and every other
     /// failure are errors.
+    ///
+    /// The options' timeout covers the whole run, the module's start function included.
     pub fn run(&self, module: &Module, options: &RunOptions) -> Result<ExitStatus, Error> {
-        let mut instance = self.instantiate(module, options.make_data())?;
-        self.run_instance(&mut instance, options)
+        self.with_fresh_instance(module, options, |instance, untimed| {
+            self.run_instance(instance, untimed)
+        })
     }
 
     /// Runs the options' entry point of an existing instance, as [`run`](Self::run) does.
@@ -128,8 +132,39 @@ impl VirtualMachine {
         args: &[Value],
         options: &RunOptions,
     ) -> Result<Vec<Value>, Error> {
-        let mut instance = self.instantiate(module, options.make_data())?;
-        self.call(&mut instance, name, args, options)
+        self.with_fresh_instance(module, options, |instance, untimed| {
+            self.call(instance, name, args, untimed)
+        })
+    }
+
+    /// Instantiates `module` with the options' data and hands the instance to `work`, all
+    /// under the options' timeout; `work` gets the options without the timeout, which already
+    /// runs.
+    fn with_fresh_instance<T>(
+        &self,
+        module: &Module,
+        options: &RunOptions,
+        work: impl FnOnce(&mut Instance, &RunOptions) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let untimed = options.clone().without_timeout();
+        let stop = StopHandle::new();
+        let instantiate_and_work = || {
+            let mut instance = Instance::with_stop_handle(
+                self.runtime,
+                module,
+                &self.linker,
+                self.limits,
+                options.make_data(),
+                &stop,
+            )
+            .map_err(Error::Instantiation)?;
+            work(&mut instance, &untimed)
+        };
+        #[cfg(feature = "std")]
+        if let Some(after) = options.timeout_duration() {
+            return crate::watchdog::with_deadline(stop.clone(), after, instantiate_and_work);
+        }
+        instantiate_and_work()
     }
 
     /// Calls the export `name` of an existing instance, honouring the options' timeout.
@@ -149,8 +184,8 @@ impl VirtualMachine {
     ) -> Result<Vec<Value>, Error> {
         #[cfg(feature = "std")]
         if let Some(after) = options.timeout_duration() {
-            return crate::watchdog::call_with_timeout(instance, after, |instance| {
-                instance.call(name, args)
+            return crate::watchdog::with_deadline(instance.stop_handle(), after, || {
+                instance.call(name, args).map_err(Error::Call)
             });
         }
         // Without std there is no timeout to honour.

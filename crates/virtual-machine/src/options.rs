@@ -114,6 +114,15 @@ impl RunOptions {
         &self.entry
     }
 
+    /// The same options with no timeout (for work inside a deadline that already runs).
+    pub(crate) fn without_timeout(self) -> Self {
+        Self {
+            #[cfg(feature = "std")]
+            timeout: None,
+            ..self
+        }
+    }
+
     /// The configured timeout, if any.
     #[cfg(feature = "std")]
     pub fn timeout_duration(&self) -> Option<Duration> {

@@ -5,22 +5,22 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::Duration;
 
-use vm_core::{CallError, Instance, Trap};
+use vm_core::{CallError, InstantiationError, StopHandle, Trap};
 
 use crate::error::Error;
 
-/// Runs `call` on `instance`; if it has not returned after `after`, stops the instance and
+/// Runs `work`; if it has not finished after `after`, stops the instance behind `stop` and
 /// reports [`Error::Timeout`].
 ///
-/// The watchdog blocks on a channel with `recv_timeout` instead of sleeping, so it wakes as
-/// soon as the call returns (the sender is dropped) and is joined before this returns: no
-/// thread outlives the call, however short it was.
-pub(crate) fn call_with_timeout<T>(
-    instance: &mut Instance,
+/// `work` may instantiate the instance `stop` was made for (so the deadline covers its start
+/// function) or call an existing one. The watchdog blocks on a channel with `recv_timeout`
+/// instead of sleeping, so it wakes as soon as `work` returns (the sender is dropped) and is
+/// joined before this returns: no thread outlives the work, however short it was.
+pub(crate) fn with_deadline<T>(
+    stop: StopHandle,
     after: Duration,
-    call: impl FnOnce(&mut Instance) -> Result<T, CallError>,
+    work: impl FnOnce() -> Result<T, Error>,
 ) -> Result<T, Error> {
-    let stop = instance.stop_handle();
     let (finished, wait_for_finish) = mpsc::channel::<()>();
     thread::scope(|scope| {
         let watchdog = thread::Builder::new()
@@ -30,20 +30,30 @@ pub(crate) fn call_with_timeout<T>(
                     stop.stop();
                     true
                 }
-                // The caller dropped the sender: the call is over.
+                // The caller dropped the sender: the work is over.
                 Ok(()) | Err(RecvTimeoutError::Disconnected) => false,
             })
             .map_err(Error::Watchdog)?;
-        let result = call(instance);
+        let result = work();
         drop(finished);
-        // The watchdog cannot panic; treat a panic as "did not fire" to report the call's own
+        // The watchdog cannot panic; treat a panic as "did not fire" to report the work's own
         // result.
         let fired = watchdog.join().unwrap_or(false);
         match result {
             // Only a stop the watchdog requested is a timeout; another thread's stop stays a
             // plain `Terminated` trap.
-            Err(CallError::Trap(Trap::Terminated)) if fired => Err(Error::Timeout { after }),
-            other => other.map_err(Error::Call),
+            Err(error) if fired && is_termination(&error) => Err(Error::Timeout { after }),
+            other => other,
         }
     })
+}
+
+/// Whether `error` is the guest being stopped, in a call or in its start function.
+fn is_termination(error: &Error) -> bool {
+    let call_error = match error {
+        Error::Call(error) => error,
+        Error::Instantiation(InstantiationError::Start(error)) => error,
+        _ => return false,
+    };
+    matches!(call_error, CallError::Trap(Trap::Terminated))
 }

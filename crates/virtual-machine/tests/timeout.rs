@@ -40,6 +40,22 @@ fn invoke_honours_the_timeout_too() {
 }
 
 #[test]
+fn the_timeout_covers_the_start_function() {
+    let vm = vm();
+    let app = module(
+        &vm,
+        r#"(module (func $spin (loop $again (br $again))) (start $spin) (func (export "_start")))"#,
+    );
+    let after = Duration::from_millis(50);
+    let error = vm.run(&app, &RunOptions::new().timeout(after)).unwrap_err();
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+    let error = vm
+        .invoke_with(&app, "_start", &[], &RunOptions::new().timeout(after))
+        .unwrap_err();
+    assert_eq!(error.class(), FailureClass::Timeout);
+}
+
+#[test]
 fn the_watchdog_does_not_fire_when_the_run_finishes_first() {
     let vm = vm();
     let app = module(&vm, r#"(module (func (export "_start")))"#);

@@ -33,7 +33,7 @@ pub const TOP_AFTER_HELP: &str = concat!(
     "\
 Examples:
   xila-vm run app.wasm
-  xila-vm run app.wasm --fuel 1000000 --timeout 2s
+  xila-vm run app.wasm --timeout 2s
   xila-vm run math.wasm --invoke add 40 2
 
 Run `xila-vm run --help` for every option.
@@ -54,7 +54,7 @@ Examples:
   xila-vm run app.wasm --dir ./data::/ --env GREETING=hi --env HOME -- first second
   xila-vm run gui.wasm --display 320x240 --screenshot frame.png --input down:100,80
   xila-vm run client.wasm --allow-net 127.0.0.1:8000-9000 --allow-resolve
-  xila-vm run app.wasm --fuel 1000000 --timeout 1.5s
+  xila-vm run app.wasm --timeout 1.5s
   xila-vm run app.wasm --max-memory 1MiB --stack 32KiB --pool 4MiB
   xila-vm run math.wasm --invoke add 40 2
   xila-vm run math.wasm --invoke scale 0x10 2.5
@@ -208,8 +208,10 @@ pub struct RunArgs {
 
     /// Instruction budget of each call into the guest, at most 2147483647.
     ///
-    /// A guest that uses it up is stopped with exit code 152. Default: unlimited.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=2_147_483_647))]
+    /// A guest that uses it up is stopped with exit code 152. Default: unlimited. Only in
+    /// builds with WAMR's instruction metering (it slows every guest down; off by default):
+    /// elsewhere use --timeout.
+    #[arg(long, value_name = "N", value_parser = units::parse_fuel)]
     pub fuel: Option<u64>,
 
     /// Maximum linear memory, in 64 KiB pages (`16`) or bytes with a unit (`1MiB`).

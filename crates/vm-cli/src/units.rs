@@ -13,7 +13,9 @@
 
 use std::time::Duration;
 
-use virtual_machine::{MAX_PAGES, MIN_POOL_SIZE, MIN_STACK_SIZE};
+use virtual_machine::{
+    INSTRUCTION_BUDGET_SUPPORTED, MAX_INSTRUCTION_BUDGET, MAX_PAGES, MIN_POOL_SIZE, MIN_STACK_SIZE,
+};
 
 /// Bytes in a WebAssembly page.
 pub const PAGE_SIZE: u64 = 64 * 1024;
@@ -129,6 +131,26 @@ pub fn parse_pool_size(text: &str) -> Result<usize, String> {
         ));
     }
     Ok(bytes)
+}
+
+/// `--fuel`: an instruction count up to [`MAX_INSTRUCTION_BUDGET`], in a build with
+/// instruction metering only.
+pub fn parse_fuel(text: &str) -> Result<u64, String> {
+    if !INSTRUCTION_BUDGET_SUPPORTED {
+        return Err(String::from(
+            "this xila-vm was built without instruction metering (WAMR define \
+             WASM_ENABLE_INSTRUCTION_METERING); use --timeout to stop runaway guests",
+        ));
+    }
+    let fuel: u64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a whole number of instructions"))?;
+    if fuel > MAX_INSTRUCTION_BUDGET {
+        return Err(format!(
+            "{fuel} is above the largest budget of {MAX_INSTRUCTION_BUDGET} instructions"
+        ));
+    }
+    Ok(fuel)
 }
 
 /// `--timeout`: a positive duration such as `500ms`, `1.5s`, `2m` or `1h`.

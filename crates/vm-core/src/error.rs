@@ -196,6 +196,9 @@ pub enum InstantiationError {
     /// to exit).
     #[error("the start function failed: {0}")]
     Start(Box<CallError>),
+    /// The stop handle given to `Instance::with_stop_handle` already belongs to an instance.
+    #[error("the stop handle already belongs to an instance")]
+    StopHandleInUse,
     /// The execution environment could not be created (out of memory).
     #[error("could not create the execution environment of {stack_size} bytes")]
     ExecEnvFailed {
@@ -212,6 +215,16 @@ pub enum LimitsError {
     TooManyPages {
         /// Requested pages.
         pages: u32,
+    },
+    /// An instruction budget was given, but WAMR was built without instruction metering
+    /// (see [`INSTRUCTION_BUDGET_SUPPORTED`](crate::INSTRUCTION_BUDGET_SUPPORTED)).
+    #[error(
+        "instruction budget {budget} needs WAMR built with instruction metering \
+         (CFLAGS -DWASM_ENABLE_INSTRUCTION_METERING=1); use a timeout to end runaway guests"
+    )]
+    BudgetUnsupported {
+        /// Requested budget.
+        budget: u64,
     },
     /// WAMR counts the instruction budget in a C `int`.
     #[error("instruction budget {budget} exceeds the maximum of {max}")]

@@ -25,6 +25,15 @@ const WASM_PAGE_SIZE: u64 = 65_536;
 pub const MAX_PAGES: u32 = 65_536;
 /// Largest instruction budget WAMR can count (a C `int`).
 pub const MAX_INSTRUCTION_BUDGET: u64 = i32::MAX as u64;
+/// Whether this build can enforce [`Limits::instruction_budget`].
+///
+/// The budget needs WAMR's instruction metering, a counter the interpreter decrements at every
+/// opcode. It is a C define of the WAMR build (`WASM_ENABLE_INSTRUCTION_METERING=1` in
+/// `CFLAGS`, see `vendor/README.md`), off by default because it slows guest code down by up
+/// to 1.8× (`docs/performance.md`). Without it, [`StopHandle`] (a deadline) is the way to end
+/// a runaway guest, and a budget in [`Limits`] is refused with
+/// [`LimitsError::BudgetUnsupported`].
+pub const INSTRUCTION_BUDGET_SUPPORTED: bool = cfg!(wamr_instruction_metering);
 /// Smallest wasm operand stack an instance may have.
 pub const MIN_STACK_SIZE: u32 = 1024;
 
@@ -42,7 +51,8 @@ pub struct Limits {
     /// (0: none; guests built with a libc bring their own allocator).
     pub host_managed_heap_size: u32,
     /// Instructions one call may execute before it traps with [`Trap::BudgetExhausted`]
-    /// (`None`: unlimited). At most [`MAX_INSTRUCTION_BUDGET`].
+    /// (`None`: unlimited). At most [`MAX_INSTRUCTION_BUDGET`]; only in builds with
+    /// instruction metering ([`INSTRUCTION_BUDGET_SUPPORTED`]).
     pub instruction_budget: Option<u64>,
 }
 
@@ -64,6 +74,11 @@ impl Limits {
             && pages > MAX_PAGES
         {
             return Err(LimitsError::TooManyPages { pages });
+        }
+        if let Some(budget) = self.instruction_budget
+            && !INSTRUCTION_BUDGET_SUPPORTED
+        {
+            return Err(LimitsError::BudgetUnsupported { budget });
         }
         if let Some(budget) = self.instruction_budget
             && budget > MAX_INSTRUCTION_BUDGET
@@ -107,10 +122,20 @@ pub(crate) struct InstanceState {
 
 /// Shared between an instance and its stop handles.
 struct StopShared {
-    /// The live WAMR instance, `None` once it is destroyed. The lock makes `stop` and
-    /// destruction mutually exclusive, so a stop never touches a freed instance.
-    instance: spin::Mutex<Option<InstancePointer>>,
+    /// Where the handle's instance is. The lock makes `stop`, attachment and destruction
+    /// mutually exclusive, so a stop never touches a freed instance.
+    instance: spin::Mutex<Attachment>,
     requested: AtomicBool,
+}
+
+/// The instance a [`StopHandle`] stops.
+enum Attachment {
+    /// Created by [`StopHandle::new`]; the instance does not exist yet.
+    Pending,
+    /// The live WAMR instance.
+    Live(InstancePointer),
+    /// The instance was destroyed.
+    Gone,
 }
 
 #[derive(Clone, Copy)]
@@ -139,24 +164,60 @@ impl core::fmt::Debug for StopHandle {
     }
 }
 
+impl Default for StopHandle {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl StopHandle {
+    /// A handle for an instance that does not exist yet: pass it to
+    /// [`Instance::with_stop_handle`], so that a deadline also covers instantiation and the
+    /// module's start function. A stop requested before the instance exists makes its start
+    /// function (or, without one, its first call) fail with [`Trap::Terminated`].
+    pub fn new() -> Self {
+        Self {
+            shared: Arc::new(StopShared {
+                instance: spin::Mutex::new(Attachment::Pending),
+                requested: AtomicBool::new(false),
+            }),
+        }
+    }
+
     /// Requests the stop. Returns `false` if the instance no longer exists.
     pub fn stop(&self) -> bool {
         let instance = self.shared.instance.lock();
-        let Some(InstancePointer(raw)) = *instance else {
-            return false;
+        let raw = match *instance {
+            Attachment::Gone => return false,
+            Attachment::Pending => None,
+            Attachment::Live(InstancePointer(raw)) => Some(raw),
         };
         self.shared.requested.store(true, Ordering::SeqCst);
-        ensure_thread_env();
-        // SAFETY: the instance is alive while the lock is held and `Some`; with the thread
-        // manager, terminating sets the exec env's suspend flag under WAMR's own locks.
-        unsafe { sys::wasm_runtime_terminate(raw) };
+        if let Some(raw) = raw {
+            ensure_thread_env();
+            // SAFETY: the instance is alive while the lock is held and `Live`; with the thread
+            // manager, terminating sets the exec env's suspend flag under WAMR's own locks.
+            unsafe { sys::wasm_runtime_terminate(raw) };
+        }
         true
     }
 
     /// Whether a stop was requested.
     pub fn is_stopped(&self) -> bool {
         self.shared.requested.load(Ordering::SeqCst)
+    }
+
+    /// Binds the handle to a new instance; fails if it already belongs to one.
+    fn attach(&self, raw: sys::wasm_module_inst_t) -> Result<(), InstantiationError> {
+        let mut instance = self.shared.instance.lock();
+        match *instance {
+            Attachment::Pending => {
+                // A stop requested while pending is seen by the first call's usability check.
+                *instance = Attachment::Live(InstancePointer(raw));
+                Ok(())
+            }
+            Attachment::Live(_) | Attachment::Gone => Err(InstantiationError::StopHandleInUse),
+        }
     }
 }
 
@@ -195,11 +256,25 @@ impl Instance {
     /// Every import must be a function the linker defines with the same type: a missing or
     /// mistyped import fails here, never later at call time.
     pub fn new(
+        runtime: &Runtime,
+        module: &Module,
+        linker: &Linker,
+        limits: Limits,
+        data: InstanceData,
+    ) -> Result<Self, InstantiationError> {
+        Self::with_stop_handle(runtime, module, linker, limits, data, &StopHandle::new())
+    }
+
+    /// Like [`new`](Self::new), stoppable through `stop` from the start: a stop requested
+    /// while the module's start function runs ends it with [`Trap::Terminated`] (reported as
+    /// [`InstantiationError::Start`]). `stop` must come fresh from [`StopHandle::new`].
+    pub fn with_stop_handle(
         _runtime: &Runtime,
         module: &Module,
         linker: &Linker,
         limits: Limits,
         data: InstanceData,
+        stop: &StopHandle,
     ) -> Result<Self, InstantiationError> {
         limits.validate()?;
         check_imports(module, linker)?;
@@ -224,21 +299,26 @@ impl Instance {
                 stack_size: limits.stack_size,
             });
         }
+        if let Err(error) = stop.attach(raw) {
+            // SAFETY: both are live, unreachable from anywhere else, exec env first.
+            unsafe {
+                sys::wasm_runtime_destroy_exec_env(exec_env);
+                sys::wasm_runtime_deinstantiate(raw);
+            }
+            return Err(error);
+        }
         let mut instance = Self {
             raw,
             exec_env,
             state,
-            stop: Arc::new(StopShared {
-                instance: spin::Mutex::new(Some(InstancePointer(raw))),
-                requested: AtomicBool::new(false),
-            }),
+            stop: stop.shared.clone(),
             limits,
             unusable: false,
             _module: module.inner.clone(),
         };
         if module.inner.has_start {
             // The module's start function, moved out of WAMR's instantiation so that the
-            // instruction budget applies to it (see `hooks`).
+            // instruction budget and the stop handle apply to it (see `hooks`).
             instance
                 .call_export(hooks::START_EXPORT, &[])
                 .map_err(|error| InstantiationError::Start(alloc::boxed::Box::new(error)))?;
@@ -372,6 +452,21 @@ impl Instance {
         Ok(())
     }
 
+    /// Gives the next call the full budget of the limits (metering builds only: elsewhere a
+    /// budget never passes `Limits::validate`).
+    fn reset_instruction_budget(&mut self) {
+        #[cfg(wamr_instruction_metering)]
+        {
+            // Validated at instantiation: fits WAMR's `int`; -1 means unlimited.
+            let budget = self
+                .limits
+                .instruction_budget
+                .map_or(-1, |budget| budget as i32);
+            // SAFETY: live exec env of this instance, not running (`&mut self`).
+            unsafe { sys::wasm_runtime_set_instruction_count_limit(self.exec_env, budget) };
+        }
+    }
+
     /// Runs `function` (of type `ty`, exported as `name`) with `args`.
     fn invoke(
         &mut self,
@@ -384,14 +479,10 @@ impl Instance {
         let mut wasm_args: Vec<sys::wasm_val_t> = args.iter().map(to_wamr).collect();
         let mut wasm_results = alloc::vec![sys::wasm_val_t::default(); ty.results().len()];
         ensure_thread_env();
-        let budget = self
-            .limits
-            .instruction_budget
-            .map_or(-1, |budget| budget as i32);
+        self.reset_instruction_budget();
         // SAFETY: live exec env and function of this instance; the argument and result buffers
         // match the checked signature; `&mut self` guarantees no concurrent call.
         let finished = unsafe {
-            sys::wasm_runtime_set_instruction_count_limit(self.exec_env, budget);
             sys::wasm_runtime_call_wasm_a(
                 self.exec_env,
                 function,
@@ -439,7 +530,7 @@ impl Drop for Instance {
     fn drop(&mut self) {
         // Taking the pointer out under the lock waits for a concurrent `stop` to finish and
         // keeps later ones away from the freed instance.
-        self.stop.instance.lock().take();
+        *self.stop.instance.lock() = Attachment::Gone;
         ensure_thread_env();
         // SAFETY: both objects are live, owned by this instance and no longer reachable.
         unsafe {

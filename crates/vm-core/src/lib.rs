@@ -37,7 +37,8 @@ pub use host::{
 };
 #[cfg(feature = "engine")]
 pub use instance::{
-    Instance, Limits, MAX_INSTRUCTION_BUDGET, MAX_PAGES, MIN_STACK_SIZE, StopHandle,
+    INSTRUCTION_BUDGET_SUPPORTED, Instance, Limits, MAX_INSTRUCTION_BUDGET, MAX_PAGES,
+    MIN_STACK_SIZE, StopHandle,
 };
 #[cfg(feature = "engine")]
 pub use module::{Export, ExternKind, Import, Module};

@@ -99,9 +99,13 @@ fn out_of_range_limits_are_rejected_before_instantiation() {
                 instruction_budget: Some(1 << 40),
                 ..Limits::default()
             },
-            LimitsError::BudgetTooLarge {
-                budget: 1 << 40,
-                max: vm_core::MAX_INSTRUCTION_BUDGET,
+            if vm_core::INSTRUCTION_BUDGET_SUPPORTED {
+                LimitsError::BudgetTooLarge {
+                    budget: 1 << 40,
+                    max: vm_core::MAX_INSTRUCTION_BUDGET,
+                }
+            } else {
+                LimitsError::BudgetUnsupported { budget: 1 << 40 }
             },
         ),
         (
@@ -130,6 +134,28 @@ fn out_of_range_limits_are_rejected_before_instantiation() {
 }
 
 #[test]
+#[cfg(not(wamr_instruction_metering))]
+fn without_metering_a_budget_is_refused_up_front() {
+    let limits = Limits {
+        instruction_budget: Some(100_000),
+        ..Limits::default()
+    };
+    match Instance::new(
+        runtime(),
+        &module(SPIN),
+        &Linker::new(runtime()),
+        limits,
+        InstanceData::new(),
+    ) {
+        Err(InstantiationError::InvalidLimits(error)) => {
+            assert_eq!(error, LimitsError::BudgetUnsupported { budget: 100_000 })
+        }
+        other => panic!("expected BudgetUnsupported, got {other:?}"),
+    }
+}
+
+#[test]
+#[cfg(wamr_instruction_metering)]
 fn the_instruction_budget_stops_an_infinite_loop() {
     let limits = Limits {
         instruction_budget: Some(100_000),
@@ -144,6 +170,7 @@ fn the_instruction_budget_stops_an_infinite_loop() {
 }
 
 #[test]
+#[cfg(wamr_instruction_metering)]
 fn the_budget_is_per_call_and_enough_budget_lets_a_call_finish() {
     let wat = r#"(module (func (export "count") (param i32) (result i32) (local i32)
         (loop $next

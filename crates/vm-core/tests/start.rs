@@ -5,13 +5,15 @@ mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
 use common::{module, runtime};
 use vm_core::{
     CallError, ExternKind, Instance, InstanceData, InstantiationError, Limits, Linker, Module,
-    TrapKind, Value,
+    StopHandle, TrapKind, Value,
 };
 
+#[cfg(wamr_instruction_metering)]
 fn budgeted() -> Limits {
     Limits {
         instruction_budget: Some(1_000_000),
@@ -35,6 +37,75 @@ fn start_failure(result: Result<Instance, InstantiationError>) -> CallError {
 }
 
 #[test]
+fn an_endless_start_function_is_stopped_by_its_stop_handle() {
+    let wat = r#"(module (func $spin (loop $again (br $again))) (start $spin))"#;
+    let stop = StopHandle::new();
+    let stopper = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            stop.stop()
+        })
+    };
+    let result = Instance::with_stop_handle(
+        runtime(),
+        &module(wat),
+        &Linker::new(runtime()),
+        Limits::default(),
+        InstanceData::new(),
+        &stop,
+    );
+    let error = start_failure(result);
+    assert_eq!(
+        error.trap().map(|trap| trap.kind()),
+        Some(TrapKind::Terminated)
+    );
+    // The instance was destroyed with the failed instantiation: the handle says so.
+    assert!(stopper.join().unwrap());
+    assert!(!stop.stop());
+}
+
+#[test]
+fn a_stop_requested_before_instantiation_ends_the_start_function() {
+    let wat = r#"(module (func $spin (loop $again (br $again))) (start $spin))"#;
+    let stop = StopHandle::new();
+    assert!(stop.stop());
+    let result = Instance::with_stop_handle(
+        runtime(),
+        &module(wat),
+        &Linker::new(runtime()),
+        Limits::default(),
+        InstanceData::new(),
+        &stop,
+    );
+    assert_eq!(
+        start_failure(result).trap().map(|trap| trap.kind()),
+        Some(TrapKind::Terminated)
+    );
+}
+
+#[test]
+fn a_stop_handle_serves_one_instance_only() {
+    let wat = r#"(module (func (export "ok")))"#;
+    let stop = StopHandle::new();
+    let attach = || {
+        Instance::with_stop_handle(
+            runtime(),
+            &module(wat),
+            &Linker::new(runtime()),
+            Limits::default(),
+            InstanceData::new(),
+            &stop,
+        )
+    };
+    let first = attach().unwrap();
+    assert!(matches!(attach(), Err(InstantiationError::StopHandleInUse)));
+    drop(first);
+    assert!(matches!(attach(), Err(InstantiationError::StopHandleInUse)));
+}
+
+#[test]
+#[cfg(wamr_instruction_metering)]
 fn an_endless_start_function_is_stopped_by_the_budget() {
     let wat = r#"(module (func $spin (loop $again (br $again))) (start $spin))"#;
     let error = start_failure(instantiate(
@@ -119,13 +190,19 @@ fn exports_wamr_would_call_during_instantiation_are_not_called() {
         module.exports()[0].kind,
         ExternKind::Function(Ok(_))
     ));
-    let mut instance = instantiate(&module, &Linker::new(runtime()), budgeted()).unwrap();
+    let mut instance = instantiate(&module, &Linker::new(runtime()), Limits::default()).unwrap();
     assert_eq!(instance.call("ok", &[]).unwrap(), vec![Value::I32(1)]);
-    // Still callable by the embedder under their own names, within the limits.
+    // Still callable by the embedder under their own names, and stoppable like any call.
+    let stop = instance.stop_handle();
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        stop.stop()
+    });
     let error = instance.call("__wasm_call_ctors", &[]).unwrap_err();
+    assert!(stopper.join().unwrap());
     assert_eq!(
         error.trap().map(|trap| trap.kind()),
-        Some(TrapKind::BudgetExhausted)
+        Some(TrapKind::Terminated)
     );
 }
 
