@@ -262,7 +262,8 @@ pub struct Row {
     pub cells: [Cell; 4],
 }
 
-/// Runs the comparison and updates the performance page.
+/// Runs the comparison and updates the performance page (a `--quick` smoke run only prints
+/// its table).
 pub fn run(root: &Path, quick: bool) -> Result<()> {
     prereqs::ensure(&REQUIREMENTS, root)?;
     let programs = build(root)?;
@@ -289,6 +290,11 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
             bench::DOC_PATH,
             problems.join("\n  - ")
         )));
+    }
+    if quick {
+        // A smoke run's numbers are too noisy to replace the recorded ones.
+        println!("--quick: {} left unchanged", bench::DOC_PATH);
+        return Ok(());
     }
     let doc_path = bench::update_document(root, START_MARKER, END_MARKER, &section)?;
     println!("updated {}", doc_path.display());

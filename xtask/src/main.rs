@@ -42,6 +42,7 @@ commands:
                       of bench/peers, runs every workload on xila-vm, WAMR libc-wasi, wasmi
                       and natively (interleaved, one warm-up round, 5 rounds), checks their
                       checksums and updates docs/performance.md; --quick is a smoke run
+                      that only prints its table (CI)
   cross TARGET [--test] [--dry-run]
                       builds the VM for TARGET; --test also runs the test suite there;
                       --dry-run prints the commands instead. TARGET is one of:
