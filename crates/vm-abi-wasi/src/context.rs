@@ -18,6 +18,8 @@ use vm_host::task::Task;
 use crate::errno::{Errno, WasiResult};
 use crate::types::rights;
 
+pub use crate::functions::fd_directory::DirectoryListing;
+
 /// Most descriptors one instance may hold open (like a process's `RLIMIT_NOFILE`).
 pub const DEFAULT_MAX_DESCRIPTORS: u32 = 1024;
 
@@ -43,6 +45,20 @@ pub struct OpenDirectory {
     pub preopen_name: Option<String>,
     /// `fdflags` (kept for `fd_fdstat_get`).
     pub flags: u16,
+    /// What `fd_readdir` keeps of the listing between calls; dropped with the descriptor.
+    pub listing: DirectoryListing,
+}
+
+impl OpenDirectory {
+    /// An open directory with no `fdflags` and no listing kept yet.
+    pub fn new(directory: Arc<dyn Directory>, preopen_name: Option<String>) -> Self {
+        Self {
+            directory,
+            preopen_name,
+            flags: 0,
+            listing: DirectoryListing::default(),
+        }
+    }
 }
 
 /// A socket of the guest: a listener the embedder preopened or the guest opened, a
@@ -459,11 +475,7 @@ impl WasiContextBuilder {
         for (name, directory) in self.preopens {
             descriptors
                 .insert(Descriptor {
-                    resource: Resource::Directory(OpenDirectory {
-                        directory,
-                        preopen_name: Some(name),
-                        flags: 0,
-                    }),
+                    resource: Resource::Directory(OpenDirectory::new(directory, Some(name))),
                     rights_base: rights::PREOPEN_BASE,
                     rights_inheriting: rights::PREOPEN_INHERITING,
                 })

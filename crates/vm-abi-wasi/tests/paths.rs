@@ -1731,11 +1731,7 @@ fn path_rename_between_backends_is_a_cross_device_error() {
         .descriptors
         .insert(vm_abi_wasi::context::Descriptor {
             resource: vm_abi_wasi::context::Resource::Directory(
-                vm_abi_wasi::context::OpenDirectory {
-                    directory: host.root.clone(),
-                    preopen_name: Some("/host".into()),
-                    flags: 0,
-                },
+                vm_abi_wasi::context::OpenDirectory::new(host.root.clone(), Some("/host".into())),
             ),
             rights_base: rights::DIRECTORY,
             rights_inheriting: rights::DIRECTORY | rights::FILE,

@@ -6,7 +6,7 @@ mod abi;
 mod args_env;
 mod clock_random;
 mod fd;
-mod fd_directory;
+pub(crate) mod fd_directory;
 mod path;
 mod poll;
 mod proc;

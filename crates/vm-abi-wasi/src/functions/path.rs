@@ -536,11 +536,7 @@ fn open_directory_descriptor(directory: Arc<dyn Directory>) -> Opened {
         },
     );
     Opened {
-        resource: Resource::Directory(OpenDirectory {
-            directory,
-            preopen_name: None,
-            flags: 0,
-        }),
+        resource: Resource::Directory(OpenDirectory::new(directory, None)),
         rights_base: rights,
         rights_inheriting: rights,
     }

@@ -676,11 +676,10 @@ impl Guest {
         self.wasi()
             .descriptors
             .insert(Descriptor {
-                resource: Resource::Directory(OpenDirectory {
+                resource: Resource::Directory(OpenDirectory::new(
                     directory,
-                    preopen_name: preopen_name.map(String::from),
-                    flags: 0,
-                }),
+                    preopen_name.map(String::from),
+                )),
                 rights_base,
                 rights_inheriting: rights::DIRECTORY | rights::FILE,
             })
