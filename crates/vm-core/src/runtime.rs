@@ -199,9 +199,14 @@ mod allocation {
     const FOR_LINEAR_MEMORY: AllocationUsage = 1;
 
     /// WAMR's callbacks get no size on free, so each block carries its size in a header.
-    /// 16 bytes keeps the payload aligned for any C type (and WAMR's 8-byte expectation for
-    /// linear memories) on our targets.
-    const HEADER: usize = 16;
+    ///
+    /// 8 bytes (a `usize` on every target, padded on 32-bit ones) keeps the payload 8-aligned,
+    /// which is all WAMR asks of an allocator: its own pool allocator gives 8-byte alignment,
+    /// no WAMR type is aligned beyond 8 bytes, and 8 is the alignment it asserts for linear
+    /// memories. A loaded module is several hundred small blocks, so every header byte counts
+    /// in a small pool.
+    const HEADER: usize = 8;
+    const _: () = assert!(core::mem::size_of::<usize>() <= HEADER);
 
     pub(super) fn install(allocator: Allocator) -> Result<(), RuntimeError> {
         let backend = match allocator {
@@ -309,7 +314,7 @@ mod allocation {
     /// Writes the header and returns the payload pointer.
     ///
     /// # Safety
-    /// `block` must be a live block of at least `HEADER + size` bytes, 16-aligned.
+    /// `block` must be a live block of at least `HEADER + size` bytes, `HEADER`-aligned.
     unsafe fn finish(block: NonNull<u8>, size: usize) -> *mut c_void {
         // SAFETY: the header fits at the block's start and the payload follows it.
         unsafe {
@@ -331,21 +336,38 @@ mod allocation {
         }
     }
 
+    /// Allocates a block whose bytes are all zero.
+    ///
+    /// The global allocator is asked for zeroed memory directly: for a large block the
+    /// platform `calloc` maps fresh pages that are zero already, so pages the guest never
+    /// touches never become resident (as with WAMR's own `mmap`ed linear memory), where
+    /// zeroing them by hand would commit every one of them.
+    fn allocate_zeroed(layout: Layout) -> Option<NonNull<u8>> {
+        if let Some(Backend::Global) = BACKEND.get() {
+            // SAFETY: `layout` is never zero-sized (it includes the header).
+            return NonNull::new(unsafe { alloc::alloc::alloc_zeroed(layout) });
+        }
+        let block = allocate(layout)?;
+        // SAFETY: `block` was just allocated with `layout.size()` writable bytes.
+        unsafe { ptr::write_bytes(block.as_ptr(), 0, layout.size()) };
+        Some(block)
+    }
+
     extern "C" fn wamr_malloc(usage: AllocationUsage, size: c_uint) -> *mut c_void {
         let size = size as usize;
-        let Some(block) = block_layout(size).and_then(allocate) else {
+        // WAMR expects linear memory to start zeroed, as `mmap` would give it: a guest must
+        // neither see another guest's or the host's old data nor run on garbage.
+        let allocate_block = if usage == FOR_LINEAR_MEMORY {
+            allocate_zeroed
+        } else {
+            allocate
+        };
+        let Some(block) = block_layout(size).and_then(allocate_block) else {
             return ptr::null_mut();
         };
         account(size, 0);
         // SAFETY: `block` was just allocated with room for the header and `size` bytes.
-        let payload = unsafe { finish(block, size) };
-        if usage == FOR_LINEAR_MEMORY {
-            // WAMR expects linear memory to start zeroed, as `mmap` would give it: a guest
-            // must neither see another guest's or the host's old data nor run on garbage.
-            // SAFETY: the payload is `size` writable bytes.
-            unsafe { ptr::write_bytes(payload.cast::<u8>(), 0, size) };
-        }
-        payload
+        unsafe { finish(block, size) }
     }
 
     extern "C" fn wamr_realloc(
