@@ -16,6 +16,7 @@
 
 extern crate alloc;
 
+pub mod aot_stamp;
 mod error;
 #[cfg(feature = "engine")]
 mod hooks;

@@ -1,0 +1,256 @@
+//! `xila-aotc` end to end: compiles small modules for every target and reads the output back
+//! with the VM's stamp parser.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use vm_core::aot_stamp::{AotStamp, BoundsChecks, CompileOptions, Requirements, Target};
+
+/// `(module (memory 1)
+///   (func (export "spin") (loop $l (br $l)))
+///   (func (export "store") (param i32) (i32.store (local.get 0) (i32.const 1))))`
+const SPIN_AND_STORE: &[u8] = &[
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+    0x01, 0x08, 0x02, 0x60, 0x00, 0x00, 0x60, 0x01, 0x7f,
+    0x00, // types: [] -> [], [i32] -> []
+    0x03, 0x03, 0x02, 0x00, 0x01, // functions
+    0x05, 0x03, 0x01, 0x00, 0x01, // memory: min 1 page
+    0x07, 0x10, 0x02, // exports
+    0x04, b's', b'p', b'i', b'n', 0x00, 0x00, // "spin" = func 0
+    0x05, b's', b't', b'o', b'r', b'e', 0x00, 0x01, // "store" = func 1
+    0x0a, 0x13, 0x02, // code
+    0x07, 0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b, // loop br 0 end end
+    0x09, 0x00, 0x20, 0x00, 0x41, 0x01, 0x36, 0x02, 0x00, 0x0b, // i32.store
+];
+
+/// The same module with `spin` as its start function, which WAMR would run while it
+/// instantiates the module.
+fn with_start_function() -> Vec<u8> {
+    let mut bytes = SPIN_AND_STORE.to_vec();
+    // The start section (8) goes between the export (7) and code (10) sections.
+    let code_section = bytes.len() - 21;
+    assert_eq!(bytes[code_section], 0x0a);
+    bytes.splice(code_section..code_section, [0x08, 0x01, 0x00]);
+    bytes
+}
+
+fn work_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create the test directory");
+    dir
+}
+
+fn aotc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xila-aotc"))
+        .args(args)
+        .output()
+        .expect("run xila-aotc")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn every_target_gets_a_stamp_the_runtime_check_accepts() {
+    let dir = work_dir("every_target");
+    let input = dir.join("module.wasm");
+    std::fs::write(&input, SPIN_AND_STORE).expect("write the module");
+    for target in Target::ALL {
+        for xip in [false, true] {
+            let output = dir.join(format!("{}-{xip}.aot", target.name()));
+            let mut args = vec![
+                input.to_str().expect("UTF-8 path"),
+                "-o",
+                output.to_str().expect("UTF-8 path"),
+                "--target",
+                target.name(),
+            ];
+            if xip {
+                args.push("--xip");
+            }
+            let run = aotc(&args);
+            assert!(
+                run.status.success(),
+                "{target} xip={xip}: {}",
+                text(&run.stderr)
+            );
+            let file = std::fs::read(&output).expect("the output exists");
+            let parsed = AotStamp::parse(&file).expect("the stamp parses");
+            let stamp = parsed.stamp;
+            let portable = CompileOptions::portable(target);
+            assert_eq!(stamp.options.target, target);
+            assert_eq!(stamp.options.abi, portable.abi);
+            assert_eq!(stamp.options.cpu, portable.cpu);
+            assert_eq!(stamp.options.cpu_features, portable.cpu_features);
+            assert_eq!(stamp.options.bounds_checks, BoundsChecks::Software);
+            assert!(stamp.options.stack_bounds_checks && stamp.options.stop_checks);
+            assert_eq!(stamp.options.xip, xip);
+            assert_eq!(stamp.wamr_version.major, 2, "WAMR 2.x");
+            let required = Requirements {
+                xip,
+                ..Requirements::portable(target, stamp.wamr_version)
+            };
+            assert_eq!(stamp.check(&required), Ok(()), "{target} xip={xip}");
+            assert_eq!(parsed.payload_offset % 16, 0);
+            assert!(parsed.payload.len() > 64, "WAMR's file has code in it");
+        }
+    }
+}
+
+#[test]
+fn loops_poll_the_stop_flag_although_memory_is_not_shared() {
+    let dir = work_dir("stop_checks");
+    let input = dir.join("module.wasm");
+    let ir = dir.join("module.ll");
+    std::fs::write(&input, SPIN_AND_STORE).expect("write the module");
+    let output = dir.join("module.aot");
+    let run = aotc(&[
+        input.to_str().expect("UTF-8 path"),
+        "-o",
+        output.to_str().expect("UTF-8 path"),
+        "--target",
+        "riscv32",
+        "--llvm-ir",
+        ir.to_str().expect("UTF-8 path"),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let ir = std::fs::read_to_string(&ir).expect("the IR was written");
+    // `spin` is WAMR's aot_func#0: its loop must load the flag (volatile, from the exec env)
+    // and leave when the terminate bit is set. WAMR alone emits this only for shared memory.
+    // WAMR puts a function's body in aot_func_internal#N (aot_func#N wraps it).
+    let spin = ir
+        .split("\ndefine ")
+        .find(|function| {
+            function
+                .lines()
+                .next()
+                .is_some_and(|signature| signature.contains("@\"aot_func_internal#0\"("))
+        })
+        .expect("the spin function is in the IR");
+    assert!(
+        spin.contains("load volatile i32") && spin.contains("%terminate_flags"),
+        "no stop check in spin:\n{spin}"
+    );
+    // 32-bit target: suspend_flags is the sixth pointer of WASMExecEnv, at byte 20.
+    assert!(spin.contains("ptr %exec_env, i32 20"), "{spin}");
+}
+
+#[test]
+fn the_build_machines_cpu_is_never_used() {
+    let dir = work_dir("native_cpu");
+    let input = dir.join("module.wasm");
+    std::fs::write(&input, SPIN_AND_STORE).expect("write the module");
+    let output = dir.join("module.aot");
+    let run = aotc(&[
+        input.to_str().expect("UTF-8 path"),
+        "-o",
+        output.to_str().expect("UTF-8 path"),
+        "--cpu",
+        "native",
+    ]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        text(&run.stderr).contains("never used"),
+        "{}",
+        text(&run.stderr)
+    );
+    assert!(!output.exists());
+}
+
+#[test]
+fn xtensa_is_explained_and_fails() {
+    let dir = work_dir("xtensa");
+    let input = dir.join("module.wasm");
+    std::fs::write(&input, SPIN_AND_STORE).expect("write the module");
+    let output = dir.join("module.aot");
+    let run = aotc(&[
+        input.to_str().expect("UTF-8 path"),
+        "-o",
+        output.to_str().expect("UTF-8 path"),
+        "--target",
+        "xtensa",
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    let message = text(&run.stderr);
+    assert!(
+        message.contains("target xtensa") && message.contains("Xtensa"),
+        "{message}"
+    );
+    assert!(!output.exists());
+}
+
+#[test]
+fn modules_with_instantiation_code_are_refused() {
+    let dir = work_dir("start_function");
+    let input = dir.join("module.wasm");
+    std::fs::write(&input, with_start_function()).expect("write the module");
+    let output = dir.join("module.aot");
+    let run = aotc(&[
+        input.to_str().expect("UTF-8 path"),
+        "-o",
+        output.to_str().expect("UTF-8 path"),
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        text(&run.stderr).contains("start function"),
+        "{}",
+        text(&run.stderr)
+    );
+    assert!(!output.exists());
+}
+
+#[test]
+fn invalid_modules_report_the_load_error() {
+    let dir = work_dir("invalid");
+    let input = dir.join("module.wasm");
+    std::fs::write(&input, &SPIN_AND_STORE[..SPIN_AND_STORE.len() - 3]).expect("write");
+    let output = dir.join("module.aot");
+    let run = aotc(&[
+        input.to_str().expect("UTF-8 path"),
+        "-o",
+        output.to_str().expect("UTF-8 path"),
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        text(&run.stderr).contains("loading the module failed"),
+        "{}",
+        text(&run.stderr)
+    );
+    assert!(!output.exists());
+}
+
+#[test]
+fn inspect_reads_stamps_and_refuses_the_rest() {
+    let dir = work_dir("inspect");
+    let input = dir.join("module.wasm");
+    std::fs::write(&input, SPIN_AND_STORE).expect("write the module");
+    let output = dir.join("module.aot");
+    let compiled = aotc(&[
+        input.to_str().expect("UTF-8 path"),
+        "-o",
+        output.to_str().expect("UTF-8 path"),
+        "--target",
+        "riscv64",
+        "--xip",
+    ]);
+    assert!(compiled.status.success(), "{}", text(&compiled.stderr));
+    let shown = aotc(&["--inspect", output.to_str().expect("UTF-8 path")]);
+    assert!(shown.status.success());
+    let report = text(&shown.stdout);
+    for expected in [
+        "riscv64 (ABI lp64d)",
+        "generic-rv64",
+        "+m,+a,+c,+f,+d",
+        "xip           yes",
+    ] {
+        assert!(
+            report.contains(expected),
+            "{expected} missing from:\n{report}"
+        );
+    }
+    let refused = aotc(&["--inspect", input.to_str().expect("UTF-8 path")]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused.stderr).contains("WebAssembly module"));
+}
