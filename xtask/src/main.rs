@@ -7,9 +7,11 @@
 //! - `cargo xtask bench --compare`: runs the `bench/workloads` on `xila-vm`, the peer runners
 //!   of `bench/peers` and natively, and records the comparison in `docs/performance.md`.
 //! - `cargo xtask cross TARGET`: builds (and with `--test` tests) for the kernel's targets.
+//! - `cargo xtask aot compile APP.wasm -o APP.aot`: builds the AOT compiler and runs it.
 //!
 //! Every command first checks its prerequisites ([`prereqs`]) and says what to install.
 
+mod aot;
 mod bench;
 mod cli;
 mod compare;
@@ -46,7 +48,13 @@ commands:
   cross TARGET [--test] [--dry-run]
                       builds the VM for TARGET; --test also runs the test suite there;
                       --dry-run prints the commands instead. TARGET is one of:
-{targets}  help                prints this text
+{targets}  aot compile APP.wasm -o APP.aot [--target T] [--xip] [--cpu NAME] [--cpu-features LIST]
+                      builds the AOT compiler (tools/aot-compiler, needs llvm-19-dev) and
+                      compiles APP.wasm into a stamped .aot for target T (x86_64, i686,
+                      riscv64, riscv32; default: this machine, generic CPU)
+  aot inspect APP.aot prints the compile options recorded in an .aot's stamp
+  aot build           only builds the AOT compiler and prints its path
+  help                prints this text
 
 Each command checks its prerequisites first (cmake, a C compiler, libclang) and prints the
 apt-get command that installs what is missing; Rust targets are added with rustup.";
@@ -69,6 +77,7 @@ enum Command {
         target: &'static cross::Target,
         options: cross::Options,
     },
+    Aot(aot::Invocation),
 }
 
 /// Parses the arguments after `cargo xtask`.
@@ -145,6 +154,7 @@ fn parse(args: &[OsString]) -> Result<Command> {
             })?;
             Ok(Command::Cross { target, options })
         }
+        Some("aot") => aot::parse(rest).map(Command::Aot),
         _ => Err(Error::Usage(format!(
             "unknown command `{}`",
             command.to_string_lossy()
@@ -179,6 +189,7 @@ fn run(command: Command) -> Result<()> {
         Command::Bench { quick } => bench::run(&root, quick),
         Command::Compare { quick } => compare::run(&root, quick),
         Command::Cross { target, options } => cross::run(&root, target, options),
+        Command::Aot(invocation) => aot::run(&root, &invocation),
     }
 }
 
