@@ -138,6 +138,7 @@ fn load_kind(kind: LoadErrorKind) -> &'static str {
         LoadErrorKind::Unsupported => "unsupported feature",
         LoadErrorKind::OutOfMemory => "out of memory",
         LoadErrorKind::TooLarge => "too large",
+        LoadErrorKind::AotRefused => "AOT module refused",
     }
 }
 

@@ -53,6 +53,8 @@ pub use options::{DEFAULT_ENTRY, ExitStatus, RunOptions};
 pub use vm_abi_wasi as wasi;
 /// The Xila bindings (graphics) and their per-instance state (see [`Builder::graphics`]).
 pub use vm_bindings_xila as bindings;
+/// The stamp of ahead-of-time compiled modules (what `xila-aotc` writes, what loading checks).
+pub use vm_core::aot_stamp;
 /// The adapter traits the kernel implements, and the desktop implementations (`std`).
 pub use vm_host as host;
 

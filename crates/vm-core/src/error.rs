@@ -51,6 +51,9 @@ pub enum LoadErrorKind {
     OutOfMemory,
     /// The module is larger than WAMR accepts (4 GiB).
     TooLarge,
+    /// An ahead-of-time compiled module this runtime must not run: no stamp, a damaged stamp,
+    /// or compile options that do not match the runtime (target, bounds checks, versions, …).
+    AotRefused,
 }
 
 impl LoadErrorKind {
@@ -64,6 +67,7 @@ impl LoadErrorKind {
             Self::Unsupported => "module uses an unsupported feature",
             Self::OutOfMemory => "out of memory while loading",
             Self::TooLarge => "module too large",
+            Self::AotRefused => "AOT module refused",
         }
     }
 }
@@ -196,6 +200,16 @@ pub enum InstantiationError {
     /// to exit).
     #[error("the start function failed: {0}")]
     Start(Box<CallError>),
+    /// An instruction budget was set for an ahead-of-time compiled module: only the
+    /// interpreter counts instructions (use a stop handle or a timeout instead).
+    #[error(
+        "an instruction budget ({budget}) applies to interpreted modules only; \
+         this module is AOT-compiled: use a timeout"
+    )]
+    BudgetNotForAot {
+        /// The budget that was set.
+        budget: u64,
+    },
     /// The stop handle given to `Instance::with_stop_handle` already belongs to an instance.
     #[error("the stop handle already belongs to an instance")]
     StopHandleInUse,

@@ -14,7 +14,8 @@
 //!   does not call them implicitly either.
 //!
 //! Modules without these (what Rust, C and AssemblyScript toolchains produce for WASI
-//! commands) are loaded untouched. A module whose sections cannot be parsed is also left
+//! commands) are loaded untouched. AOT compilation applies the same rewrite before compiling
+//! ([`prepare_for_aot`]), since native code cannot be rewritten at load time. A module whose sections cannot be parsed is also left
 //! untouched: WAMR then reports the precise load error.
 
 use alloc::string::String;
@@ -35,6 +36,7 @@ pub(crate) fn hidden_name(name: &str) -> String {
 
 /// The name an export is known by to the embedder: hidden hooks under their own names, the
 /// moved start function not at all.
+#[cfg_attr(not(feature = "engine"), allow(dead_code))]
 pub(crate) fn public_name(name: &str) -> Option<&str> {
     if name == START_EXPORT {
         return None;
@@ -47,6 +49,7 @@ const START_SECTION: u8 = 8;
 const FUNCTION_KIND: u8 = 0;
 
 /// What [`defuse`] did to a module.
+#[cfg_attr(not(feature = "engine"), allow(dead_code))]
 pub(crate) enum Defused {
     /// Nothing to change (or a malformed binary, which WAMR will report).
     Unchanged,
@@ -62,6 +65,25 @@ pub(crate) enum Defused {
     /// An export name uses our reserved prefix: refused, since loading it unchanged would let
     /// its start function run outside the limits.
     ReservedName,
+}
+
+/// An export name of the module starts with the prefix reserved for the runtime's hidden
+/// exports (`U+0001 xila:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("an export name starts with the reserved prefix U+0001 \"xila:\"")]
+pub struct ReservedExportName;
+
+/// The rewrite the runtime applies before loading WebAssembly, for a compiler that turns the
+/// module into native code (`xila-aotc`): the runtime cannot rewrite an AOT module, so the
+/// compiler must, or WAMR would run the start function during instantiation where no stop
+/// handle reaches it. `Ok(None)`: nothing to change. The runtime recognises the rewritten
+/// module by its export names.
+pub fn prepare_for_aot(wasm: &[u8]) -> Result<Option<Vec<u8>>, ReservedExportName> {
+    match defuse(wasm) {
+        Defused::Unchanged => Ok(None),
+        Defused::Rewritten { bytes, .. } => Ok(Some(bytes)),
+        Defused::ReservedName => Err(ReservedExportName),
+    }
 }
 
 /// Turns instantiation-time code of a module into plain exports.

@@ -52,7 +52,9 @@ pub struct Limits {
     pub host_managed_heap_size: u32,
     /// Instructions one call may execute before it traps with [`Trap::BudgetExhausted`]
     /// (`None`: unlimited). At most [`MAX_INSTRUCTION_BUDGET`]; only in builds with
-    /// instruction metering ([`INSTRUCTION_BUDGET_SUPPORTED`]).
+    /// instruction metering ([`INSTRUCTION_BUDGET_SUPPORTED`]), and only for interpreted
+    /// modules: metering does not exist in AOT code, so an AOT module with a budget fails to
+    /// instantiate ([`InstantiationError::BudgetNotForAot`]); stop it with a [`StopHandle`].
     pub instruction_budget: Option<u64>,
 }
 
@@ -277,6 +279,11 @@ impl Instance {
         stop: &StopHandle,
     ) -> Result<Self, InstantiationError> {
         limits.validate()?;
+        if let Some(budget) = limits.instruction_budget
+            && module.is_aot()
+        {
+            return Err(InstantiationError::BudgetNotForAot { budget });
+        }
         check_imports(module, linker)?;
         ensure_thread_env();
         let mut state = Box::new(InstanceState {

@@ -16,10 +16,11 @@
 
 extern crate alloc;
 
+#[cfg(feature = "engine")]
+mod aot;
 pub mod aot_stamp;
 mod error;
-#[cfg(feature = "engine")]
-mod hooks;
+pub mod hooks;
 mod host;
 #[cfg(feature = "engine")]
 mod instance;
@@ -30,6 +31,8 @@ mod runtime;
 mod trap;
 mod value;
 
+#[cfg(feature = "engine")]
+pub use aot::{runtime_requirements, runtime_target, wamr_version};
 pub use error::{
     CallError, DefineError, InstantiationError, LimitsError, LoadError, LoadErrorKind, RuntimeError,
 };

@@ -8,6 +8,7 @@ use core::ffi::{CStr, c_char};
 
 use wamrx_sys as sys;
 
+use crate::aot;
 use crate::error::{LoadError, LoadErrorKind};
 use crate::hooks;
 use crate::runtime::{Runtime, ensure_thread_env};
@@ -31,6 +32,8 @@ pub(crate) struct ModuleInner {
     pub(crate) has_start: bool,
     /// The auto-called hook exports were renamed (see [`crate::hooks`]).
     pub(crate) hooks_hidden: bool,
+    /// Ahead-of-time compiled native code, not interpreted.
+    pub(crate) is_aot: bool,
     /// The binary WAMR refers to after loading (owned modules only: WAMR reuses strings and
     /// data segments in place and rewrites the buffer while doing so).
     _bytes: Option<Box<[u8]>>,
@@ -59,9 +62,34 @@ impl core::fmt::Debug for Module {
 }
 
 impl Module {
-    /// Loads and validates a module from bytes the VM takes ownership of.
+    /// Loads and validates a module from bytes the VM takes ownership of: WebAssembly, or an
+    /// ahead-of-time compiled module whose stamp matches this runtime (see [`crate::aot_stamp`]).
     pub fn from_bytes(runtime: &Runtime, bytes: impl Into<Box<[u8]>>) -> Result<Self, LoadError> {
-        let bytes: Box<[u8]> = bytes.into();
+        let mut bytes: Box<[u8]> = bytes.into();
+        if aot::is_aot(&bytes) {
+            let checked = aot::check(&bytes)?;
+            if checked.xip {
+                return Err(LoadError {
+                    kind: LoadErrorKind::AotRefused,
+                    message: String::from(
+                        "an execute-in-place module runs where it is stored, and heap memory is \
+                         not executable: load it with Module::from_static from executable \
+                         memory (flash), or compile it without --xip",
+                    ),
+                });
+            }
+            // SAFETY: the payload lies inside the buffer (checked), which the module owns for
+            // as long as WAMR may refer to it; the heap allocation does not move.
+            let raw = unsafe {
+                load_aot(
+                    runtime,
+                    bytes.as_mut_ptr().add(checked.payload_offset),
+                    checked,
+                    false,
+                )?
+            };
+            return Ok(Self::wrap_aot(raw, Some(bytes)));
+        }
         match hooks::defuse(&bytes) {
             hooks::Defused::Unchanged => Self::load_owned(runtime, bytes, false, false),
             hooks::Defused::Rewritten {
@@ -94,7 +122,36 @@ impl Module {
     /// The exception is a module with code WAMR would run during instantiation (a start
     /// function, or exports named `__post_instantiate` / `__wasm_call_ctors`): it is rewritten
     /// into RAM first, so that code runs under the instance's limits (`docs/architecture.md`).
+    ///
+    /// An ahead-of-time compiled module is loaded the same way. Compiled with `--xip`, its code
+    /// runs in place from the buffer, which must then be executable memory (flash mapped on
+    /// the instruction bus), and is not copied to RAM; hosted platforms (Linux, …) refuse
+    /// such modules (see [`LoadErrorKind::AotRefused`]).
     pub fn from_static(runtime: &Runtime, bytes: &'static [u8]) -> Result<Self, LoadError> {
+        if aot::is_aot(bytes) {
+            let checked = aot::check(bytes)?;
+            if checked.xip && aot::HOSTED_PLATFORM {
+                return Err(LoadError {
+                    kind: LoadErrorKind::AotRefused,
+                    message: String::from(
+                        "execute-in-place modules are for boards that run code from flash; \
+                         on this hosted platform WAMR patches their code in place, which a \
+                         read-only buffer cannot take: compile without --xip",
+                    ),
+                });
+            }
+            // SAFETY: the payload lies inside the `'static` buffer (checked); with
+            // `wasm_binary_freeable` WAMR only reads it, as for WebAssembly below.
+            let raw = unsafe {
+                load_aot(
+                    runtime,
+                    bytes.as_ptr().add(checked.payload_offset).cast_mut(),
+                    checked,
+                    true,
+                )?
+            };
+            return Ok(Self::wrap_aot(raw, None));
+        }
         match hooks::defuse(bytes) {
             hooks::Defused::Unchanged => {}
             hooks::Defused::Rewritten {
@@ -118,6 +175,24 @@ impl Module {
         Ok(Self::wrap(raw, None, false, false))
     }
 
+    /// An AOT module: `xila-aotc` moved its start function and hid the hook exports before
+    /// compiling (the same rewrite as [`crate::hooks`]), so the names tell what was done.
+    fn wrap_aot(raw: sys::wasm_module_t, bytes: Option<Box<[u8]>>) -> Self {
+        let mut module = Self::wrap(raw, bytes, false, false);
+        let exports = module.raw_exports();
+        let exported = |name: &str| exports.iter().any(|export| export.name == name);
+        let has_start = exported(hooks::START_EXPORT);
+        let hooks_hidden = hooks::AUTO_CALLED_EXPORTS
+            .iter()
+            .any(|name| exported(&hooks::hidden_name(name)));
+        if let Some(inner) = Arc::get_mut(&mut module.inner) {
+            inner.has_start = has_start;
+            inner.hooks_hidden = hooks_hidden;
+            inner.is_aot = true;
+        }
+        module
+    }
+
     fn wrap(
         raw: sys::wasm_module_t,
         bytes: Option<Box<[u8]>>,
@@ -129,9 +204,16 @@ impl Module {
                 raw,
                 has_start,
                 hooks_hidden,
+                is_aot: false,
                 _bytes: bytes,
             }),
         }
+    }
+
+    /// Whether the module is ahead-of-time compiled native code (loaded from a stamped `.aot`
+    /// file) rather than interpreted WebAssembly.
+    pub fn is_aot(&self) -> bool {
+        self.inner.is_aot
     }
 
     /// The module's imports, in declaration order.
@@ -301,10 +383,36 @@ unsafe fn load(
     Ok(raw)
 }
 
+/// Loads the payload of a checked AOT file.
+///
+/// # Safety
+/// As for [`load`], with `payload` pointing at `checked.payload_len` bytes.
+unsafe fn load_aot(
+    runtime: &Runtime,
+    payload: *mut u8,
+    checked: aot::CheckedAot,
+    freeable: bool,
+) -> Result<sys::wasm_module_t, LoadError> {
+    // SAFETY: forwarded from the caller.
+    unsafe { load(runtime, payload, checked.payload_len, freeable) }.map_err(|error| {
+        if error.kind == LoadErrorKind::BadMagic {
+            // WAMR without its AOT loader takes the file for broken WebAssembly.
+            LoadError {
+                kind: LoadErrorKind::Unsupported,
+                message: String::from(
+                    "this runtime was built without WAMR's AOT loader (see vendor/README.md)",
+                ),
+            }
+        } else {
+            error
+        }
+    })
+}
+
 fn reserved_name() -> LoadError {
     LoadError {
         kind: LoadErrorKind::Invalid,
-        message: String::from("an export name starts with the reserved prefix U+0001 \"xila:\""),
+        message: alloc::string::ToString::to_string(&hooks::ReservedExportName),
     }
 }
 
