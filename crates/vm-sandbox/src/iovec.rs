@@ -53,25 +53,104 @@ pub struct GuestRange {
 /// buffers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IovecList {
-    ranges: Vec<GuestRange>,
+    ranges: Ranges,
     total_len: u32,
     requested_len: u64,
 }
 
+/// How many ranges an [`IovecList`] holds without a heap allocation: guests pass one or two
+/// buffers per call (Rust's `write`, wasi-libc's `fwrite`), and a WASI call that allocates
+/// per call pays for it in every `fd_read`/`fd_write`.
+const INLINE_RANGES: usize = 4;
+
+/// The ranges of an [`IovecList`]: inline up to [`INLINE_RANGES`], on the heap beyond.
+#[derive(Clone)]
+enum Ranges {
+    Inline {
+        len: usize,
+        items: [GuestRange; INLINE_RANGES],
+    },
+    Heap(Vec<GuestRange>),
+}
+
+impl Ranges {
+    const EMPTY: GuestRange = GuestRange { offset: 0, len: 0 };
+
+    /// Room for `count` ranges.
+    fn with_capacity(count: usize) -> Self {
+        if count <= INLINE_RANGES {
+            Self::default()
+        } else {
+            Self::Heap(Vec::with_capacity(count))
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, range: GuestRange) {
+        match self {
+            Self::Inline { len, items } => {
+                if let Some(slot) = items.get_mut(*len) {
+                    *slot = range;
+                    *len += 1;
+                } else {
+                    let mut heap = Vec::with_capacity(INLINE_RANGES * 2);
+                    heap.extend_from_slice(items);
+                    heap.push(range);
+                    *self = Self::Heap(heap);
+                }
+            }
+            Self::Heap(ranges) => ranges.push(range),
+        }
+    }
+
+    #[inline]
+    fn as_slice(&self) -> &[GuestRange] {
+        match self {
+            Self::Inline { len, items } => items.get(..*len).unwrap_or(&[]),
+            Self::Heap(ranges) => ranges,
+        }
+    }
+}
+
+impl Default for Ranges {
+    fn default() -> Self {
+        Self::Inline {
+            len: 0,
+            items: [Self::EMPTY; INLINE_RANGES],
+        }
+    }
+}
+
+/// Two lists are equal when they hold the same ranges, wherever they are stored.
+impl PartialEq for Ranges {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Ranges {}
+
+impl core::fmt::Debug for Ranges {
+    fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        formatter.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
 impl IovecList {
     /// The ranges, in the guest's order.
+    #[inline]
     pub fn ranges(&self) -> &[GuestRange] {
-        &self.ranges
+        self.ranges.as_slice()
     }
 
     /// Number of non-empty ranges kept.
     pub fn len(&self) -> usize {
-        self.ranges.len()
+        self.ranges().len()
     }
 
     /// Whether there is nothing to transfer.
     pub fn is_empty(&self) -> bool {
-        self.ranges.is_empty()
+        self.ranges().is_empty()
     }
 
     /// Number of bytes the kept ranges cover: what the call may transfer at most.
@@ -118,7 +197,7 @@ impl GuestMemory<'_> {
         let array = self.array::<Iovec>(array_offset, count)?;
         let mut list = IovecList {
             // `count` is bounded by the host's limit, not by the guest.
-            ranges: Vec::with_capacity(usize::try_from(count).unwrap_or(0)),
+            ranges: Ranges::with_capacity(usize::try_from(count).unwrap_or(0)),
             total_len: 0,
             requested_len: 0,
         };
@@ -149,7 +228,7 @@ impl GuestMemory<'_> {
     /// this memory the iteration stops there rather than skipping ahead, so the data stays a
     /// prefix of what the guest asked to write.
     pub fn gather<'s>(&'s self, list: &'s IovecList) -> impl Iterator<Item = &'s [u8]> {
-        list.ranges
+        list.ranges()
             .iter()
             .map_while(move |range| self.bytes(range.offset, range.len).ok())
     }
@@ -187,7 +266,7 @@ impl GuestMemory<'_> {
         mut fill: impl FnMut(&mut [u8]) -> usize,
     ) -> usize {
         let mut total = 0usize;
-        for range in &list.ranges {
+        for range in list.ranges() {
             let Ok(buffer) = self.bytes_mut(range.offset, range.len) else {
                 break;
             };
@@ -255,6 +334,55 @@ mod tests {
         assert_eq!(list.requested_len(), 12);
         assert!(!list.is_capped());
         assert_eq!(list.len(), 2);
+    }
+
+    #[test]
+    fn lists_longer_than_the_inline_storage_keep_every_range_in_order() {
+        let iovecs: Vec<(u32, u32)> = (0..9u32).map(|i| (128 + i * 4, i % 3)).collect();
+        let mut bytes = memory_with(256, &iovecs);
+        let memory = GuestMemory::new(&mut bytes);
+        let list = memory
+            .iovecs(0, count(iovecs.len()), IovecLimits::default())
+            .unwrap();
+        let kept: Vec<(u32, u32)> = iovecs.iter().copied().filter(|(_, l)| *l > 0).collect();
+        assert!(kept.len() > INLINE_RANGES);
+        assert_eq!(ranges(&list), kept);
+        assert_eq!(list.len(), kept.len());
+        assert_eq!(list.total_len(), 9);
+    }
+
+    #[test]
+    fn equal_ranges_make_equal_lists_wherever_they_are_stored() {
+        // Six iovecs reserve heap storage; three of them are empty, so the list holds the
+        // same three ranges as a list read from three iovecs, which stays inline.
+        let six = [(64, 1), (0, 0), (66, 2), (0, 0), (70, 3), (0, 0)];
+        let three = [(64, 1), (66, 2), (70, 3)];
+        let mut six_bytes = memory_with(128, &six);
+        let mut three_bytes = memory_with(128, &three);
+        let from_six = GuestMemory::new(&mut six_bytes)
+            .iovecs(0, 6, IovecLimits::default())
+            .unwrap();
+        let from_three = GuestMemory::new(&mut three_bytes)
+            .iovecs(0, 3, IovecLimits::default())
+            .unwrap();
+        assert!(matches!(from_six.ranges, Ranges::Heap(_)));
+        assert!(matches!(from_three.ranges, Ranges::Inline { .. }));
+        assert_eq!(from_six, from_three);
+        assert_eq!(IovecList::default().ranges(), &[]);
+    }
+
+    #[test]
+    fn inline_ranges_move_to_the_heap_when_full() {
+        let mut storage = Ranges::default();
+        let range = |offset| GuestRange { offset, len: 1 };
+        for offset in 0..=u32::try_from(INLINE_RANGES).unwrap() {
+            storage.push(range(offset));
+        }
+        assert!(matches!(storage, Ranges::Heap(_)));
+        let expected: Vec<GuestRange> = (0..=u32::try_from(INLINE_RANGES).unwrap())
+            .map(range)
+            .collect();
+        assert_eq!(storage.as_slice(), expected.as_slice());
     }
 
     #[test]

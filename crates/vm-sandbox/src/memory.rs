@@ -32,11 +32,13 @@ impl fmt::Debug for GuestMemory<'_> {
 
 /// Lossless on every target Rust supports (pointers are at most 64 bits); saturating keeps
 /// the function total without an `as` cast.
+#[inline]
 fn usize_to_u64(value: usize) -> u64 {
     u64::try_from(value).unwrap_or(u64::MAX)
 }
 
 /// Checks that `offset` is a multiple of `alignment` (0 and 1 mean "no requirement").
+#[inline]
 fn check_alignment(offset: u32, alignment: u32) -> Result<()> {
     match offset.checked_rem(alignment) {
         Some(0) | None => Ok(()),
@@ -51,11 +53,13 @@ impl<'a> GuestMemory<'a> {
     }
 
     /// Size of guest memory in bytes.
+    #[inline]
     pub fn len(&self) -> usize {
         self.bytes.len()
     }
 
     /// Whether guest memory has no bytes at all (a module without memory, or zero pages).
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }
@@ -69,6 +73,7 @@ impl<'a> GuestMemory<'a> {
     }
 
     /// The host index range of `offset .. offset + length`, if it lies inside memory.
+    #[inline]
     fn range_u64(&self, offset: u32, length: u64) -> Result<Range<usize>> {
         let error = || self.out_of_bounds(offset, length);
         let end = u64::from(offset).checked_add(length).ok_or_else(error)?;
@@ -89,10 +94,12 @@ impl<'a> GuestMemory<'a> {
     /// # Errors
     ///
     /// [`SandboxError::OutOfBounds`] if any byte of the range is outside memory.
+    #[inline]
     pub fn check_range(&self, offset: u32, length: u32) -> Result<Range<usize>> {
         self.range_u64(offset, u64::from(length))
     }
 
+    #[inline]
     fn slice(&self, offset: u32, length: u64) -> Result<&[u8]> {
         let range = self.range_u64(offset, length)?;
         self.bytes
@@ -100,6 +107,7 @@ impl<'a> GuestMemory<'a> {
             .ok_or_else(|| self.out_of_bounds(offset, length))
     }
 
+    #[inline]
     fn slice_mut(&mut self, offset: u32, length: u64) -> Result<&mut [u8]> {
         let range = self.range_u64(offset, length)?;
         let memory_size = self.bytes.len();
@@ -115,6 +123,7 @@ impl<'a> GuestMemory<'a> {
     /// # Errors
     ///
     /// [`SandboxError::OutOfBounds`] as for [`check_range`](Self::check_range).
+    #[inline]
     pub fn bytes(&self, offset: u32, length: u32) -> Result<&[u8]> {
         self.slice(offset, u64::from(length))
     }
@@ -124,6 +133,7 @@ impl<'a> GuestMemory<'a> {
     /// # Errors
     ///
     /// [`SandboxError::OutOfBounds`] as for [`check_range`](Self::check_range).
+    #[inline]
     pub fn bytes_mut(&mut self, offset: u32, length: u32) -> Result<&mut [u8]> {
         self.slice_mut(offset, u64::from(length))
     }
@@ -134,6 +144,7 @@ impl<'a> GuestMemory<'a> {
     ///
     /// [`SandboxError::OutOfBounds`] if the destination is outside memory, including when
     /// `data` is longer than any wasm32 range can be.
+    #[inline]
     pub fn write_bytes(&mut self, offset: u32, data: &[u8]) -> Result<()> {
         let destination = self.slice_mut(offset, usize_to_u64(data.len()))?;
         // `slice_mut` returned exactly `data.len()` bytes; the check keeps this panic-free

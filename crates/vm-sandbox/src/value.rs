@@ -30,21 +30,7 @@ pub trait GuestValue: Sized {
     fn encode(&self, bytes: &mut [u8]);
 }
 
-/// Copies up to `N` bytes of `bytes` into an array; missing bytes stay zero.
-fn take<const N: usize>(bytes: &[u8]) -> [u8; N] {
-    let mut out = [0u8; N];
-    for (slot, byte) in out.iter_mut().zip(bytes) {
-        *slot = *byte;
-    }
-    out
-}
-
-/// Copies as much of `src` as fits into `bytes`.
-fn put<const N: usize>(bytes: &mut [u8], src: [u8; N]) {
-    for (slot, byte) in bytes.iter_mut().zip(src) {
-        *slot = byte;
-    }
-}
+use __private::{put, take};
 
 macro_rules! impl_guest_value_for_primitive {
     ($($ty:ty),* $(,)?) => {$(
@@ -54,12 +40,14 @@ macro_rules! impl_guest_value_for_primitive {
             // wasm32 aligns every primitive to its size (`i64`/`f64` included, unlike i686).
             const ALIGN: u32 = core::mem::size_of::<$ty>() as u32;
 
+            #[inline]
             fn decode(bytes: &[u8]) -> Self {
                 <$ty>::from_le_bytes(take(bytes))
             }
 
+            #[inline]
             fn encode(&self, bytes: &mut [u8]) {
-                put(bytes, self.to_le_bytes());
+                put(bytes, &self.to_le_bytes());
             }
         }
     )*};
@@ -183,10 +171,12 @@ impl<T> GuestValue for GuestPtr<T> {
     const SIZE: u32 = 4;
     const ALIGN: u32 = 4;
 
+    #[inline]
     fn decode(bytes: &[u8]) -> Self {
         Self::new(u32::decode(bytes))
     }
 
+    #[inline]
     fn encode(&self, bytes: &mut [u8]) {
         self.offset.encode(bytes);
     }
@@ -197,7 +187,45 @@ impl<T> GuestValue for GuestPtr<T> {
 pub mod __private {
     use super::GuestValue;
 
+    // The helpers below are tiny and called from code that is generic over `GuestValue`, so
+    // it is compiled in the ABI crates: without `#[inline]` every field of every struct would
+    // be a call across the crate boundary (no LTO in release builds).
+
+    /// Copies as many bytes as both slices have, from the front.
+    #[inline]
+    pub fn copy_prefix(destination: &mut [u8], source: &[u8]) {
+        let count = destination.len().min(source.len());
+        if let (Some(destination), Some(source)) =
+            (destination.get_mut(..count), source.get(..count))
+        {
+            destination.copy_from_slice(source);
+        }
+    }
+
+    /// Copies up to `N` bytes of `bytes` into an array; missing bytes stay zero.
+    #[inline]
+    pub fn take<const N: usize>(bytes: &[u8]) -> [u8; N] {
+        // This crate always passes at least `N` bytes: one fixed-size copy (a single load for
+        // primitives) instead of a copy of unknown length.
+        if let Some(exact) = bytes.first_chunk::<N>() {
+            return *exact;
+        }
+        let mut out = [0u8; N];
+        copy_prefix(&mut out, bytes);
+        out
+    }
+
+    /// Copies as much of `source` as fits into `bytes`.
+    #[inline]
+    pub fn put<const N: usize>(bytes: &mut [u8], source: &[u8; N]) {
+        match bytes.first_chunk_mut::<N>() {
+            Some(exact) => *exact = *source,
+            None => copy_prefix(bytes, source),
+        }
+    }
+
     /// The bytes of a field: `size` bytes from `offset`, or whatever part of them exists.
+    #[inline]
     fn field_bytes(bytes: &[u8], offset: u32, size: u32) -> &[u8] {
         let rest = usize::try_from(offset)
             .ok()
@@ -208,6 +236,7 @@ pub mod __private {
     }
 
     /// Mutable counterpart of [`field_bytes`].
+    #[inline]
     fn field_bytes_mut(bytes: &mut [u8], offset: u32, size: u32) -> &mut [u8] {
         let rest = match usize::try_from(offset)
             .ok()
@@ -224,21 +253,15 @@ pub mod __private {
     }
 
     /// Decodes the field of type `T` at `offset` inside a struct's bytes.
+    #[inline]
     pub fn decode_field<T: GuestValue>(bytes: &[u8], offset: u32) -> T {
         T::decode(field_bytes(bytes, offset, T::SIZE))
     }
 
     /// Encodes the field of type `T` at `offset` inside a struct's bytes.
+    #[inline]
     pub fn encode_field<T: GuestValue>(bytes: &mut [u8], offset: u32, value: &T) {
         value.encode(field_bytes_mut(bytes, offset, T::SIZE));
-    }
-
-    /// Zeroes the first `size` bytes (a struct's padding must not keep stale guest bytes).
-    pub fn zero(bytes: &mut [u8], size: u32) {
-        let size = usize::try_from(size).unwrap_or(usize::MAX);
-        for byte in bytes.iter_mut().take(size) {
-            *byte = 0;
-        }
     }
 }
 
@@ -307,20 +330,27 @@ macro_rules! guest_struct {
             const ALIGN: u32 = $align;
 
             fn decode(bytes: &[u8]) -> Self {
+                // Decoding from a fixed-size copy makes every field's offset and length a
+                // constant the compiler checks once, instead of slicing `bytes` per field.
+                let buffer: [u8; { $size as usize }] = $crate::__private::take(bytes);
                 // Used by no field when the struct has none.
-                let _ = bytes;
+                let _ = &buffer;
                 Self {
                     $(
-                        $field: $crate::__private::decode_field::<$field_ty>(bytes, $field_offset),
+                        $field: $crate::__private::decode_field::<$field_ty>(&buffer, $field_offset),
                     )*
                 }
             }
 
             fn encode(&self, bytes: &mut [u8]) {
-                $crate::__private::zero(bytes, $size);
+                // Fields are encoded into a zeroed copy (so padding is zero) and the copy is
+                // written in one piece, as much of it as fits.
+                #[allow(unused_mut, reason = "a struct without fields writes nothing into it")]
+                let mut buffer = [0u8; { $size as usize }];
                 $(
-                    $crate::__private::encode_field::<$field_ty>(bytes, $field_offset, &self.$field);
+                    $crate::__private::encode_field::<$field_ty>(&mut buffer, $field_offset, &self.$field);
                 )*
+                $crate::__private::put(bytes, &buffer);
             }
         }
 
