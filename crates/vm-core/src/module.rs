@@ -140,14 +140,20 @@ impl Module {
                     ),
                 });
             }
-            // SAFETY: the payload lies inside the `'static` buffer (checked); with
-            // `wasm_binary_freeable` WAMR only reads it, as for WebAssembly below.
+            // Loaded as a buffer that outlives the module (`wasm_binary_freeable` off), unlike
+            // WebAssembly below: WAMR 2.4.3's AOT loader then copies code and object data into
+            // its own mappings and points strings and data segments into the buffer, reading
+            // it only. Marked freeable, the loader does the same (it reads the flag only after
+            // loading) but the unload then frees the data segments' bytes, inside this buffer:
+            // heap corruption (tests/aot.rs in virtual-machine).
+            // SAFETY: the payload lies inside the `'static` buffer (checked), which outlives
+            // the module, and the AOT loader only reads it (see above).
             let raw = unsafe {
                 load_aot(
                     runtime,
                     bytes.as_ptr().add(checked.payload_offset).cast_mut(),
                     checked,
-                    true,
+                    false,
                 )?
             };
             return Ok(Self::wrap_aot(raw, None));
