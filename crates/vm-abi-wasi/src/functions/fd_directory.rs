@@ -51,8 +51,10 @@ use crate::types::{Dirent, MODULE, rights};
 
 /// Size of the `dirent` header in guest memory.
 const DIRENT_SIZE: usize = Dirent::SIZE as usize;
-/// What a window spends per entry to find it: its start offset.
-const BOUND_SIZE: usize = core::mem::size_of::<u32>();
+/// Every how many entries a window records where an entry starts.
+const CHECKPOINT_STRIDE: usize = 32;
+/// The size of one such record.
+const CHECKPOINT_SIZE: usize = core::mem::size_of::<u32>();
 
 /// Registers `fd_readdir`.
 pub(super) fn define(linker: &mut Linker) -> Result<(), DefineError> {
@@ -76,13 +78,14 @@ pub struct DirectoryListing {
 }
 
 impl DirectoryListing {
-    /// The most heap bytes a listing keeps, encoded entries and their offsets (a window
-    /// always holds at least one entry, however long its name). 64 KiB holds about 2000 entries with short names, so
-    /// common directories are listed once per pass, larger ones once per window.
+    /// The most heap bytes a listing keeps, encoded entries and offsets (a window always
+    /// holds at least one entry, however long its name). 64 KiB holds about 2200 entries with
+    /// 5-byte names, so common directories are listed once per pass, larger ones once per
+    /// window.
     pub const MAX_WINDOW_BYTES: usize = 64 * 1024;
 
-    /// The heap bytes currently kept: the encoded entries and where each starts (0 without a
-    /// window).
+    /// The heap bytes currently kept: the encoded entries and the offsets of every 32nd (0
+    /// without a window).
     pub fn cached_bytes(&self) -> usize {
         self.window.as_ref().map_or(0, Window::heap_bytes)
     }
@@ -109,9 +112,12 @@ impl DirectoryListing {
 struct Window {
     /// The cookie (index in the listing, `.` being 0) of the first entry.
     first: u64,
-    /// Where each entry starts in `encoded`, and finally where the last one ends, so entry
-    /// `first + i` is `encoded[bounds[i]..bounds[i + 1]]`.
-    bounds: Vec<u32>,
+    /// How many entries the window holds.
+    count: u64,
+    /// Where entries `first`, `first + CHECKPOINT_STRIDE`, … start in `encoded`: a call finds
+    /// its cookie's entry by walking at most `CHECKPOINT_STRIDE - 1` headers from there,
+    /// which keeps the index at 4 bytes per `CHECKPOINT_STRIDE` entries.
+    checkpoints: Vec<u32>,
     /// The entries' `dirent` headers, each followed by its name.
     encoded: Vec<u8>,
     /// Whether the last entry is the last of the listing (or the window is past the end).
@@ -138,35 +144,36 @@ impl Window {
         // Measure first, so the window is allocated once at its exact size: what it holds is
         // what `cached_bytes` reports, without a growth reserve.
         let mut count = 0usize;
-        let mut size = 0usize;
+        let mut encoded_size = 0usize;
         let mut complete = true;
         for (name, _, _) in listing.clone().skip(skip) {
-            let entry_size = DIRENT_SIZE
-                .saturating_add(name.len())
-                .saturating_add(BOUND_SIZE);
-            if count > 0 && size.saturating_add(entry_size) > DirectoryListing::MAX_WINDOW_BYTES {
+            let entry_size = DIRENT_SIZE.saturating_add(name.len());
+            let checkpoints = (count + 1).div_ceil(CHECKPOINT_STRIDE);
+            let heap = encoded_size
+                .saturating_add(entry_size)
+                .saturating_add(checkpoints.saturating_mul(CHECKPOINT_SIZE));
+            if count > 0 && heap > DirectoryListing::MAX_WINDOW_BYTES {
                 complete = false;
                 break;
             }
             count += 1;
-            size = size.saturating_add(entry_size);
+            encoded_size = encoded_size.saturating_add(entry_size);
         }
         let mut window = Self {
             first: cookie,
-            bounds: Vec::new(),
+            count: 0,
+            checkpoints: Vec::new(),
             encoded: Vec::new(),
             complete,
         };
-        let encoded_size = size.saturating_sub(count.saturating_mul(BOUND_SIZE));
         window
             .encoded
             .try_reserve_exact(encoded_size)
             .map_err(|_| Errno::NoMemory)?;
         window
-            .bounds
-            .try_reserve_exact(count.saturating_add(1))
+            .checkpoints
+            .try_reserve_exact(count.div_ceil(CHECKPOINT_STRIDE))
             .map_err(|_| Errno::NoMemory)?;
-        window.bounds.push(0);
         for (index, (name, inode, file_type)) in listing.enumerate().skip(skip).take(count) {
             let next = u64::try_from(index).unwrap_or(u64::MAX).saturating_add(1);
             window.push(next, inode, file_type, name)?;
@@ -182,12 +189,15 @@ impl Window {
             d_namlen: u32::try_from(name.len()).map_err(|_| Errno::Overflow)?,
             d_type: wasi_filetype(file_type),
         };
+        if self.count.is_multiple_of(CHECKPOINT_STRIDE as u64) {
+            let start = u32::try_from(self.encoded.len()).map_err(|_| Errno::Overflow)?;
+            self.checkpoints.push(start);
+        }
         let mut bytes = [0u8; DIRENT_SIZE];
         header.encode(&mut bytes);
         self.encoded.extend_from_slice(&bytes);
         self.encoded.extend_from_slice(name.as_bytes());
-        let end = u32::try_from(self.encoded.len()).map_err(|_| Errno::Overflow)?;
-        self.bounds.push(end);
+        self.count += 1;
         Ok(())
     }
 
@@ -195,17 +205,12 @@ impl Window {
     fn heap_bytes(&self) -> usize {
         self.encoded
             .capacity()
-            .saturating_add(self.bounds.capacity().saturating_mul(BOUND_SIZE))
-    }
-
-    /// How many entries the window holds.
-    fn len(&self) -> u64 {
-        u64::try_from(self.bounds.len().saturating_sub(1)).unwrap_or(u64::MAX)
+            .saturating_add(self.checkpoints.capacity().saturating_mul(CHECKPOINT_SIZE))
     }
 
     /// The cookie of the entry after the window.
     fn end(&self) -> u64 {
-        self.first.saturating_add(self.len())
+        self.first.saturating_add(self.count)
     }
 
     /// Whether a call at `cookie` can be answered from this window: `cookie` names one of its
@@ -216,12 +221,24 @@ impl Window {
 
     /// The encoded entries from `cookie` (which the window serves) to the window's end.
     fn from(&self, cookie: u64) -> &[u8] {
-        let start = cookie
-            .checked_sub(self.first)
-            .and_then(|index| usize::try_from(index).ok())
-            .and_then(|index| self.bounds.get(index))
-            .map_or(self.encoded.len(), |&start| start as usize);
+        let start = self.offset_of(cookie).unwrap_or(self.encoded.len());
         self.encoded.get(start..).unwrap_or_default()
+    }
+
+    /// Where the entry `cookie` starts in `encoded` (`None` past the window's entries).
+    fn offset_of(&self, cookie: u64) -> Option<usize> {
+        let index = usize::try_from(cookie.checked_sub(self.first)?).ok()?;
+        if u64::try_from(index).ok()? >= self.count {
+            return None;
+        }
+        let mut offset = *self.checkpoints.get(index / CHECKPOINT_STRIDE)? as usize;
+        for _ in 0..index % CHECKPOINT_STRIDE {
+            // Headers are ours: `d_namlen` is the little-endian `u32` at offset 16.
+            let length = self.encoded.get(offset + 16..offset + 20)?;
+            let name_length = u32::from_le_bytes(length.try_into().ok()?) as usize;
+            offset = offset.checked_add(DIRENT_SIZE)?.checked_add(name_length)?;
+        }
+        Some(offset)
     }
 }
 
