@@ -246,6 +246,7 @@ pub struct HostContext<'a> {
 
 impl HostContext<'_> {
     /// The caller's linear memory, the only way to read or write guest data.
+    #[inline]
     pub fn memory(&mut self) -> Result<GuestMemory<'_>, NoMemory> {
         #[cfg(feature = "engine")]
         // SAFETY: the context exists only during a host call on the instance's own thread.
@@ -313,13 +314,25 @@ pub(crate) unsafe fn guest_memory<'a>(
 
 type Callback = dyn Fn(&mut HostContext<'_>, &mut [u64]) -> Result<(), HostTrap> + Send + Sync;
 
-/// A host function as stored in a linker.
+/// What a linker knows of a host function besides its callback.
 #[cfg_attr(not(feature = "engine"), allow(dead_code))]
 pub(crate) struct HostFunction {
     pub(crate) module: Box<str>,
     pub(crate) name: Box<str>,
     pub(crate) ty: FunctionType,
-    callback: Box<Callback>,
+}
+
+/// One entry of a linker's table: what the trampoline needs on every call is stored inline
+/// (the callback's fat pointer and the number of argument slots), so a call reaches the
+/// callback with two dependent loads fewer than through the description.
+#[derive(Clone)]
+#[cfg_attr(not(feature = "engine"), allow(dead_code))]
+struct Entry {
+    callback: Arc<Callback>,
+    /// WAMR's argument slots the callback may touch: one per parameter, at least one for
+    /// the result.
+    slot_count: usize,
+    function: Arc<HostFunction>,
 }
 
 /// A set of host functions that instances can import.
@@ -328,7 +341,7 @@ pub(crate) struct HostFunction {
 #[derive(Clone)]
 pub struct Linker {
     /// Indexed by the process-wide registration id of `(module, name)`.
-    by_id: Vec<Option<Arc<HostFunction>>>,
+    by_id: Vec<Option<Entry>>,
     by_name: BTreeMap<(String, String), u32>,
 }
 
@@ -403,12 +416,15 @@ impl Linker {
         if self.by_id.len() <= index {
             self.by_id.resize(index + 1, None);
         }
-        self.by_id[index] = Some(Arc::new(HostFunction {
-            module: module.into(),
-            name: name.into(),
-            ty,
-            callback: Box::new(erased),
-        }));
+        self.by_id[index] = Some(Entry {
+            callback: Arc::new(erased),
+            slot_count: parameter_count.max(1),
+            function: Arc::new(HostFunction {
+                module: module.into(),
+                name: name.into(),
+                ty,
+            }),
+        });
         self.by_name
             .insert((String::from(module), String::from(name)), id);
         Ok(self)
@@ -419,12 +435,12 @@ impl Linker {
         let id = self
             .by_name
             .get(&(String::from(module), String::from(name)))?;
-        self.function(*id)
+        Some(&self.entry(*id)?.function)
     }
 
     #[cfg_attr(not(feature = "engine"), allow(dead_code))]
-    fn function(&self, id: u32) -> Option<&HostFunction> {
-        self.by_id.get(id as usize)?.as_deref()
+    fn entry(&self, id: u32) -> Option<&Entry> {
+        self.by_id.get(id as usize)?.as_ref()
     }
 
     /// Whether `module.name` is defined.
@@ -465,7 +481,7 @@ unsafe extern "C" fn trampoline(exec_env: sys::wasm_exec_env_t, slots: *mut u64)
         };
         return;
     };
-    let Some(function) = state.linker.function(id) else {
+    let Some(entry) = state.linker.entry(id) else {
         // The import resolved to a name another linker defined; instantiation checks the
         // instance's own linker, so this means an instance was created behind our back.
         // SAFETY: as above.
@@ -477,15 +493,16 @@ unsafe extern "C" fn trampoline(exec_env: sys::wasm_exec_env_t, slots: *mut u64)
         };
         return;
     };
-    let slot_count = function.ty.params().len().max(1);
     // SAFETY: WAMR's buffer holds one slot per parameter and at least 16 slots when there
-    // are fewer than 16 parameters, so `max(params, 1)` slots are valid and exclusively ours.
-    let slots = unsafe { core::slice::from_raw_parts_mut(slots, slot_count) };
+    // are fewer than 16 parameters, so `slot_count = max(params, 1)` slots (the entry was
+    // made from the signature registered for `id`) are valid and exclusively ours.
+    let slots = unsafe { core::slice::from_raw_parts_mut(slots, entry.slot_count) };
     let mut context = HostContext {
         module_inst,
         data: &mut state.data,
     };
-    let outcome = run_guarded(|| (function.callback)(&mut context, slots));
+    let outcome = run_guarded(|| (entry.callback)(&mut context, slots));
+    let function = &entry.function;
     let pending = match outcome {
         Ok(Ok(())) => return,
         Ok(Err(HostTrap::Exit(code))) => PendingStop::Exit(code),
