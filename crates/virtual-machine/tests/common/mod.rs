@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)] // each test binary uses a different subset
 
+#[cfg(feature = "std")]
+pub mod wasi_guests;
+
 use virtual_machine::{Allocator, Builder, Module, VirtualMachine};
 
 /// A builder with the system allocator: the runtime is process-wide and every test of a
