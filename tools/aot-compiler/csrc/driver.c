@@ -189,6 +189,23 @@ instantiation_code(const WASMModule *module)
     return NULL;
 }
 
+/* The --enable-builtin-intrinsics list of an execute-in-place build for a target other than
+ * riscv32 (see xila_aot_compile). 64-bit and floating-point constants come from the constant
+ * table; float arithmetic, comparisons and conversions go through the runtime's helpers (on
+ * x86-64 LLVM loads SSE masks and conversion bounds from .rodata); 32-bit targets also call
+ * helpers for 64-bit division and shifts (i686 would call libgcc's __udivdi3). */
+static char *
+xip_builtin_intrinsics(const char *target_arch)
+{
+    static char common[] = "i32.const,i64.const,f32.const,f64.const,fp.common,fpxint,"
+                           "f32_demote_f64,f64_promote_f32,llvm.cttz.i32,llvm.cttz.i64";
+    static char with_i64_helpers[] =
+        "i32.const,i64.const,f32.const,f64.const,fp.common,fpxint,"
+        "f32_demote_f64,f64_promote_f32,llvm.cttz.i32,llvm.cttz.i64,i64.common";
+
+    return !strcmp(target_arch, "i386") ? with_i64_helpers : common;
+}
+
 static bool runtime_ready = false;
 
 int
@@ -266,6 +283,13 @@ xila_aot_compile(const XilaAotRequest *request, XilaAotSink sink,
          * relocate. */
         option.is_indirect_mode = true;
         option.disable_llvm_intrinsics = true;
+        /* Which operations become calls to the runtime's helpers or loads from the constant
+         * table, so that LLVM emits no constant pool and no call to its own helpers: either
+         * would need relocations in the text, which a read-only buffer cannot take. WAMR's
+         * defaults do this for riscv32 only. */
+        if (strcmp(request->target_arch, "riscv32") != 0) {
+            option.builtin_intrinsics = xip_builtin_intrinsics(request->target_arch);
+        }
     }
 
     if (!(comp_data = aot_create_comp_data((WASMModule *)module, option.target_arch,

@@ -7,6 +7,7 @@
 //! before it runs anything.
 
 mod ffi;
+mod payload;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -152,6 +153,21 @@ enum Error {
         /// What failed.
         source: ffi::CompileError,
     },
+    /// `--xip` code that still needs relocations in its text: it could not run from a
+    /// read-only buffer, so no file is written.
+    #[error(
+        "--xip for {target}: WAMR's output still relocates its code ({groups}), so it could not \
+         run from a read-only buffer"
+    )]
+    XipTextRelocations {
+        /// The target.
+        target: Target,
+        /// The relocation groups that patch code.
+        groups: String,
+    },
+    /// WAMR's output could not be read back for the `--xip` check.
+    #[error(transparent)]
+    MalformedPayload(#[from] payload::MalformedPayload),
     /// The output could not be stamped.
     #[error(transparent)]
     Stamp(#[from] EncodeError),
@@ -189,6 +205,14 @@ fn stack_usage_path(owner: u32, purpose: &str) -> PathBuf {
 /// Removes a scratch file; one that is already gone is fine.
 fn remove_scratch(path: &Path) {
     let _ = std::fs::remove_file(path);
+}
+
+/// The pointer width of a target, in bits.
+fn pointer_bits(target: Target) -> u32 {
+    match target {
+        Target::X86_64 | Target::Riscv64 => 64,
+        Target::I686 | Target::Riscv32 => 32,
+    }
 }
 
 /// The target this machine is, when it is one.
@@ -390,6 +414,15 @@ fn compile(cli: &Cli, input: &Path, output: &Path) -> Result<(), Error> {
         input: input.to_path_buf(),
         source,
     })?;
+    if options.xip {
+        let groups = payload::text_relocation_groups(&payload, pointer_bits(options.target))?;
+        if !groups.is_empty() {
+            return Err(Error::XipTextRelocations {
+                target: options.target,
+                groups: groups.join(", "),
+            });
+        }
+    }
     let stamp = AotStamp {
         abi_version: ABI_VERSION,
         wamr_version: ffi::wamr_version(),
