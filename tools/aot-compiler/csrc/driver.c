@@ -161,14 +161,13 @@ copy_error(char *error, uint32_t error_len, const char *message)
 }
 
 /* Whether WAMR would run guest code while it instantiates the module: a start function, or
- * the exports it calls by itself. The VM moves such code out of instantiation (crates/vm-core
- * hooks.rs) so its limits apply; compiled code cannot be rewritten that way, so such modules
- * are refused until the compiler applies the same rewrite. So are export names with the
- * prefix the VM reserves for the exports that rewrite creates. */
+ * an export it calls by itself. The VM moves such code out of instantiation so its limits
+ * apply (crates/vm-core hooks.rs), and the Rust side applies that rewrite before compiling
+ * (hooks::prepare_for_aot), since native code cannot be rewritten at load time. This check
+ * makes sure nothing is left, e.g. in a module the rewrite could not parse but WAMR loads. */
 static const char *
 instantiation_code(const WASMModule *module)
 {
-    static const char reserved_prefix[] = "\001xila:";
     uint32 i;
 
     if (module->start_function != (uint32)-1) {
@@ -180,10 +179,6 @@ instantiation_code(const WASMModule *module)
             && (!strcmp(export->name, "__post_instantiate")
                 || !strcmp(export->name, "__wasm_call_ctors"))) {
             return export->name;
-        }
-        if (!strncmp(export->name, reserved_prefix,
-                     sizeof(reserved_prefix) - 1)) {
-            return "an export name with the VM's reserved prefix \\001xila:";
         }
     }
     return NULL;
@@ -241,9 +236,8 @@ xila_aot_compile(const XilaAotRequest *request, XilaAotSink sink,
     }
     if ((hook = instantiation_code((const WASMModule *)module))) {
         snprintf(error, error_len,
-                 "the module has %s, which WAMR would run inside instantiation, where "
-                 "the VM's stop handle cannot reach it; AOT compilation of such modules "
-                 "is not supported yet",
+                 "the module still has %s after the VM's rewrite, which WAMR would run "
+                 "inside instantiation, where the VM's stop handle cannot reach it",
                  hook);
         status = XILA_AOT_INSTANTIATION_CODE;
         goto done;

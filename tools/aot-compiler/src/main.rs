@@ -16,6 +16,7 @@ use clap::Parser;
 use vm_core::aot_stamp::{
     ABI_VERSION, Abi, AotStamp, CompileOptions, EncodeError, InvalidOptions, MAX_LEVEL, Target,
 };
+use vm_core::hooks;
 
 const AFTER_HELP: &str = "\
 Targets and their portable defaults (--cpu, --cpu-features and --abi override them):
@@ -145,6 +146,14 @@ enum Error {
     /// The options cannot be stamped.
     #[error(transparent)]
     InvalidOptions(#[from] InvalidOptions),
+    /// An export name uses the prefix the VM reserves for the exports its rewrite creates.
+    #[error("{}: {source}", input.display())]
+    ReservedExportName {
+        /// The module.
+        input: PathBuf,
+        /// The rewrite's refusal.
+        source: hooks::ReservedExportName,
+    },
     /// WAMR's compiler failed.
     #[error("{}: {source}", input.display())]
     Compile {
@@ -391,6 +400,19 @@ fn compile(cli: &Cli, input: &Path, output: &Path) -> Result<(), Error> {
         path: input.to_path_buf(),
         source,
     })?;
+    // What the VM does to a .wasm before loading it, done here since native code cannot be
+    // rewritten: the start function and the exports WAMR calls by itself become plain exports
+    // the VM calls after instantiation, under its limits and within reach of its stop handle.
+    let wasm = match hooks::prepare_for_aot(&wasm) {
+        Ok(Some(rewritten)) => rewritten,
+        Ok(None) => wasm,
+        Err(source) => {
+            return Err(Error::ReservedExportName {
+                input: input.to_path_buf(),
+                source,
+            });
+        }
+    };
     ffi::show_wamr_messages(cli.verbose);
     let llvm_ir = cli
         .llvm_ir
