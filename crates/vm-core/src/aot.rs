@@ -68,6 +68,9 @@ pub fn runtime_requirements() -> Option<Requirements<'static>> {
     runtime_target().map(|target| Requirements::portable(target, wamr_version()))
 }
 
+/// The alignment WAMR's AOT loader needs of the payload's address.
+const PAYLOAD_ADDRESS_ALIGNMENT: usize = 4;
+
 /// Where WAMR's payload is inside a stamped file that this runtime may run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct CheckedAot {
@@ -96,6 +99,15 @@ pub(crate) fn check(file: &[u8]) -> Result<CheckedAot, LoadError> {
         .stamp
         .check(&required)
         .map_err(|error| refused(error.to_string()))?;
+    // WAMR's AOT loader aligns its reads by address, not by offset in the file: a payload at
+    // a misaligned address would be parsed wrong. The stamp keeps the payload at a multiple of
+    // 16 in the file, so this only asks the file itself to be placed on a 4-byte boundary
+    // (heap allocations always are; flash partitions should be).
+    if !(stamped.payload.as_ptr() as usize).is_multiple_of(PAYLOAD_ADDRESS_ALIGNMENT) {
+        return Err(refused(alloc::format!(
+            "the module must be placed at an address aligned to {PAYLOAD_ADDRESS_ALIGNMENT} bytes"
+        )));
+    }
     Ok(CheckedAot {
         payload_offset: stamped.payload_offset,
         payload_len: stamped.payload.len(),

@@ -110,3 +110,20 @@ fn execute_in_place_code_is_refused_from_the_heap() {
     let message = refusal(stamped(options, &fake_payload()));
     assert!(message.contains("execute-in-place"), "{message}");
 }
+
+#[test]
+fn a_file_at_a_misaligned_address_is_refused() {
+    let file = stamped(CompileOptions::portable(this_target()), &fake_payload());
+    let mut shifted = vec![0u8; file.len() + 1];
+    shifted[1..].copy_from_slice(&file);
+    let shifted: &'static [u8] = Box::leak(shifted.into_boxed_slice());
+    // The allocation is at least 4-aligned, so one byte in is not.
+    assert!((shifted.as_ptr() as usize).is_multiple_of(4));
+    match Module::from_static(runtime(), &shifted[1..]) {
+        Err(error) => {
+            assert_eq!(error.kind, LoadErrorKind::AotRefused, "{error}");
+            assert!(error.message.contains("aligned"), "{error}");
+        }
+        Ok(_) => panic!("a misaligned file was accepted"),
+    }
+}
