@@ -66,6 +66,17 @@ impl VirtualMachine {
         Module::from_static(self.runtime, bytes).map_err(Error::Load)
     }
 
+    /// Loads an ahead-of-time compiled module from executable flash, where an
+    /// execute-in-place (`--xip`) module runs without copying its code to RAM (`docs/aot.md`).
+    ///
+    /// # Safety
+    /// `bytes` must be mapped executable for the rest of the program (see
+    /// [`Module::from_executable_static`]).
+    pub unsafe fn load_executable_static(&self, bytes: &'static [u8]) -> Result<Module, Error> {
+        // SAFETY: forwarded from the caller.
+        unsafe { Module::from_executable_static(self.runtime, bytes) }.map_err(Error::Load)
+    }
+
     /// Instantiates `module` with this VM's host functions and limits and the given host-side
     /// data. Every import must be provided, else this fails with
     /// [`InstantiationError::MissingImport`](vm_core::InstantiationError::MissingImport).

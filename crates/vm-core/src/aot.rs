@@ -20,18 +20,6 @@ pub(crate) fn is_aot(bytes: &[u8]) -> bool {
         || bytes.starts_with(&crate::aot_stamp::WAMR_AOT_MAGIC)
 }
 
-/// Whether WAMR runs on a hosted OS here. Its platform layers for hosted systems apply text
-/// relocations even to execute-in-place code, in place, so such code cannot run from a
-/// read-only buffer (measured on riscv64 Linux: a write fault, and with a writable buffer
-/// heap corruption when the module is unloaded).
-pub(crate) const HOSTED_PLATFORM: bool = cfg!(any(
-    target_os = "linux",
-    target_os = "macos",
-    target_os = "windows",
-    target_os = "android",
-    target_os = "freebsd"
-));
-
 /// The architecture this runtime runs code for, if AOT code can run on it at all.
 pub const fn runtime_target() -> Option<Target> {
     if cfg!(target_arch = "x86_64") {

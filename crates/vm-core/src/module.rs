@@ -73,8 +73,8 @@ impl Module {
                     kind: LoadErrorKind::AotRefused,
                     message: String::from(
                         "an execute-in-place module runs where it is stored, and heap memory is \
-                         not executable: load it with Module::from_static from executable \
-                         memory (flash), or compile it without --xip",
+                         not executable: load it with Module::from_executable_static from \
+                         executable memory (flash), or compile it without --xip",
                     ),
                 });
             }
@@ -123,40 +123,23 @@ impl Module {
     /// function, or exports named `__post_instantiate` / `__wasm_call_ctors`): it is rewritten
     /// into RAM first, so that code runs under the instance's limits (`docs/architecture.md`).
     ///
-    /// An ahead-of-time compiled module is loaded the same way. Compiled with `--xip`, its code
-    /// runs in place from the buffer, which must then be executable memory (flash mapped on
-    /// the instruction bus), and is not copied to RAM; hosted platforms (Linux, …) refuse
-    /// such modules (see [`LoadErrorKind::AotRefused`]).
+    /// An ahead-of-time compiled module is loaded the same way, except one compiled with
+    /// `--xip` (execute in place): its code runs where it is stored, so it needs executable
+    /// memory and loads only through [`from_executable_static`](Self::from_executable_static).
     pub fn from_static(runtime: &Runtime, bytes: &'static [u8]) -> Result<Self, LoadError> {
         if aot::is_aot(bytes) {
             let checked = aot::check(bytes)?;
-            if checked.xip && aot::HOSTED_PLATFORM {
+            if checked.xip {
                 return Err(LoadError {
                     kind: LoadErrorKind::AotRefused,
                     message: String::from(
-                        "execute-in-place modules are for boards that run code from flash; \
-                         on this hosted platform WAMR patches their code in place, which a \
-                         read-only buffer cannot take: compile without --xip",
+                        "an execute-in-place module runs where it is stored: load it from \
+                         executable memory with Module::from_executable_static",
                     ),
                 });
             }
-            // Loaded as a buffer that outlives the module (`wasm_binary_freeable` off), unlike
-            // WebAssembly below: WAMR 2.4.3's AOT loader then copies code and object data into
-            // its own mappings and points strings and data segments into the buffer, reading
-            // it only. Marked freeable, the loader does the same (it reads the flag only after
-            // loading) but the unload then frees the data segments' bytes, inside this buffer:
-            // heap corruption (tests/aot.rs in virtual-machine).
-            // SAFETY: the payload lies inside the `'static` buffer (checked), which outlives
-            // the module, and the AOT loader only reads it (see above).
-            let raw = unsafe {
-                load_aot(
-                    runtime,
-                    bytes.as_ptr().add(checked.payload_offset).cast_mut(),
-                    checked,
-                    false,
-                )?
-            };
-            return Ok(Self::wrap_aot(raw, None));
+            // SAFETY: non-XIP code is copied into executable memory WAMR maps itself.
+            return unsafe { Self::load_static_aot(runtime, bytes, checked) };
         }
         match hooks::defuse(bytes) {
             hooks::Defused::Unchanged => {}
@@ -179,6 +162,58 @@ impl Module {
         // away `const` never leads to a write; the `'static` lifetime covers any later read.
         let raw = unsafe { load(runtime, bytes.as_ptr().cast_mut(), bytes.len(), true)? };
         Ok(Self::wrap(raw, None, false, false))
+    }
+
+    /// Loads an ahead-of-time compiled module from executable, read-only memory — flash mapped
+    /// on the instruction bus — where an execute-in-place (`--xip`) module's code runs in place
+    /// instead of being copied to RAM. Non-XIP AOT modules load as with
+    /// [`from_static`](Self::from_static); WebAssembly is refused (it is never executed).
+    ///
+    /// # Safety
+    /// `bytes` must be mapped executable for the rest of the program: WAMR jumps into it. In
+    /// memory that is not executable, the first call of an XIP module faults.
+    pub unsafe fn from_executable_static(
+        runtime: &Runtime,
+        bytes: &'static [u8],
+    ) -> Result<Self, LoadError> {
+        if !aot::is_aot(bytes) {
+            return Err(LoadError {
+                kind: LoadErrorKind::BadMagic,
+                message: String::from("not an ahead-of-time compiled module"),
+            });
+        }
+        let checked = aot::check(bytes)?;
+        // SAFETY: executable per the caller.
+        unsafe { Self::load_static_aot(runtime, bytes, checked) }
+    }
+
+    /// Loads a checked AOT file from a `'static` buffer.
+    ///
+    /// # Safety
+    /// If the module is XIP, `bytes` must be executable memory.
+    unsafe fn load_static_aot(
+        runtime: &Runtime,
+        bytes: &'static [u8],
+        checked: aot::CheckedAot,
+    ) -> Result<Self, LoadError> {
+        // Loaded as a buffer that outlives the module (`wasm_binary_freeable` off), unlike
+        // WebAssembly: WAMR 2.4.3's AOT loader then copies non-XIP code and object data into
+        // its own mappings and points strings and data segments into the buffer, reading it
+        // only. Marked freeable, the loader does the same (it reads the flag only after
+        // loading) but the unload then frees the data segments' bytes, inside this buffer:
+        // heap corruption (tests/aot.rs in virtual-machine). XIP code (relocation-free, checked
+        // by `xila-aotc`) runs from the buffer.
+        // SAFETY: the payload lies inside the `'static` buffer (checked), which outlives the
+        // module, and the AOT loader only reads it (see above).
+        let raw = unsafe {
+            load_aot(
+                runtime,
+                bytes.as_ptr().add(checked.payload_offset).cast_mut(),
+                checked,
+                false,
+            )?
+        };
+        Ok(Self::wrap_aot(raw, None))
     }
 
     /// An AOT module: `xila-aotc` moved its start function and hid the hook exports before

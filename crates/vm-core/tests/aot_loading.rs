@@ -127,3 +127,19 @@ fn a_file_at_a_misaligned_address_is_refused() {
         Ok(_) => panic!("a misaligned file was accepted"),
     }
 }
+
+#[test]
+fn execute_in_place_code_needs_the_executable_loader() {
+    let options = CompileOptions {
+        xip: true,
+        ..CompileOptions::portable(this_target())
+    };
+    let file: &'static [u8] = Box::leak(stamped(options, &fake_payload()).into_boxed_slice());
+    match Module::from_static(runtime(), file) {
+        Err(error) => {
+            assert_eq!(error.kind, LoadErrorKind::AotRefused, "{error}");
+            assert!(error.message.contains("from_executable_static"), "{error}");
+        }
+        Ok(_) => panic!("XIP code was accepted by from_static"),
+    }
+}
