@@ -12,48 +12,20 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::prereqs::{self, Check, Probe, Requirements};
+use crate::prereqs::{self, Requirements};
 use crate::process::Cmd;
 
 /// The compiler's cargo workspace, relative to the workspace root.
 pub const TOOL_DIR: &str = "tools/aot-compiler";
 /// The compiler's binary.
 pub const BINARY: &str = "xila-aotc";
-
-/// What building the compiler needs besides Rust: LLVM 19 and a C/C++ compiler.
-pub const AOT_COMPILER: &[Check] = &[
-    Check {
-        what: "llvm-config-19 (LLVM 19 headers and libLLVM-19.so)",
-        why: "the AOT compiler is WAMR's compiler, built against LLVM 19",
-        probe: Probe::Executable {
-            names: &["llvm-config-19"],
-            env_override: Some("LLVM_CONFIG"),
-        },
-        debian_package: "llvm-19-dev",
-    },
-    Check {
-        what: "a C compiler (cc or clang)",
-        why: "WAMR's compiler is written in C",
-        probe: Probe::Executable {
-            names: &["cc", "clang"],
-            env_override: Some("CC"),
-        },
-        debian_package: "clang",
-    },
-    Check {
-        what: "a C++ compiler (c++ or clang++)",
-        why: "WAMR's LLVM pass pipeline is written in C++",
-        probe: Probe::Executable {
-            names: &["c++", "clang++"],
-            env_override: Some("CXX"),
-        },
-        debian_package: "clang",
-    },
-];
+/// The variable through which tests that compile modules (crates/virtual-machine/tests/aot.rs)
+/// find the compiler.
+pub const COMPILER_VARIABLE: &str = "XILA_AOTC";
 
 /// What `cargo xtask aot` needs before it starts.
 pub const REQUIREMENTS: Requirements = Requirements {
-    checks: &[AOT_COMPILER],
+    checks: &[prereqs::AOT_COMPILER],
     rust_targets: &[],
     rust_components: &[],
 };
@@ -103,21 +75,33 @@ pub fn parse(args: &[OsString]) -> Result<Invocation> {
 /// The usage line, also in `cargo xtask help`.
 pub const USAGE: &str = "cargo xtask aot compile APP.wasm -o APP.aot [--target x86_64|i686|riscv64|riscv32] [--xip] [--cpu NAME] [--cpu-features LIST] | aot inspect APP.aot | aot build";
 
-/// Builds `xila-aotc` (release) and returns its path.
-pub fn build(root: &Path) -> Result<PathBuf> {
-    prereqs::ensure(&REQUIREMENTS, root)?;
+/// Where [`build_command`] puts `xila-aotc`.
+pub fn binary(root: &Path) -> PathBuf {
+    root.join(TOOL_DIR)
+        .join("target")
+        .join("release")
+        .join(BINARY)
+}
+
+/// The command that builds `xila-aotc` (release, in the tool's own workspace and target
+/// directory); [`REQUIREMENTS`] must be met.
+pub fn build_command(root: &Path) -> Cmd {
     let tool = root.join(TOOL_DIR);
-    let target_dir = tool.join("target");
     Cmd::cargo()
         // This workspace's WAMR defines must not reach the compiler's WAMR (its build script
         // refuses them); an empty value also keeps `.cargo/config.toml`'s from applying.
         .env("CFLAGS", "")
         .env("CXXFLAGS", "")
         .args(["build", "--release", "--locked", "--target-dir"])
-        .arg(&target_dir)
+        .arg(tool.join("target"))
         .current_dir(&tool)
-        .run()?;
-    let binary = target_dir.join("release").join(BINARY);
+}
+
+/// Builds `xila-aotc` (release) and returns its path.
+pub fn build(root: &Path) -> Result<PathBuf> {
+    prereqs::ensure(&REQUIREMENTS, root)?;
+    build_command(root).run()?;
+    let binary = binary(root);
     if !binary.is_file() {
         return Err(Error::io(
             format!("looking for {BINARY} after its build"),
@@ -196,14 +180,16 @@ mod tests {
     }
 
     #[test]
-    fn the_compiler_needs_llvm_19() {
-        let llvm = AOT_COMPILER
-            .iter()
-            .find(|check| check.debian_package == "llvm-19-dev")
-            .expect("an LLVM check");
-        assert!(matches!(
-            llvm.probe,
-            Probe::Executable { names, .. } if names.contains(&"llvm-config-19")
-        ));
+    fn the_compiler_is_built_in_its_own_workspace_without_our_cflags() {
+        let root = Path::new("/x");
+        assert_eq!(
+            build_command(root).display(),
+            "CFLAGS='' CXXFLAGS='' cargo build --release --locked --target-dir \
+             /x/tools/aot-compiler/target"
+        );
+        assert_eq!(
+            binary(root),
+            Path::new("/x/tools/aot-compiler/target/release/xila-aotc")
+        );
     }
 }

@@ -3,6 +3,9 @@
 //!
 //! - The workloads are the binaries of `bench/workloads` (a cargo workspace of its own), built
 //!   for `wasm32-wasip1` and for the host; the native build gives the physical limit.
+//! - The same workloads compiled ahead of time with `xila-aotc` (tools/aot-compiler) run on
+//!   `xila-vm` too, as the "xila-vm AOT" runner. The compiler needs LLVM 19; without it the
+//!   column is skipped, and the page says so.
 //! - The peers are the binaries of `bench/peers` (a cargo workspace of its own, so their
 //!   features never unify with ours): `wamr-libc-wasi` (WAMR with its built-in libc-wasi) and
 //!   `wasmi-runner`. Both take `xila-vm run`'s command-line shape. A peer that is missing or
@@ -12,7 +15,8 @@
 //!   the `BENCH_ROOT` variable), its wall time (spawn to exit) and peak RSS (`wait4`) are
 //!   recorded and its `checksum:` line must match every other run's.
 //! - The medians, and their ratios to the WAMR runner, go into `docs/performance.md` between
-//!   [`START_MARKER`] and [`END_MARKER`], and are printed.
+//!   [`START_MARKER`] and [`END_MARKER`], and are printed, with the AOT runner's time relative
+//!   to the interpreter's and to native code.
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -21,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::aot;
 use crate::bench;
 use crate::cli;
 use crate::error::{Error, Result};
@@ -160,8 +165,10 @@ pub const WORKLOADS: &[Workload] = &[
 /// The runners, in the order they run within a round (and the table's column order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Runner {
-    /// Our CLI, `xila-vm run`.
+    /// Our CLI, `xila-vm run`, interpreting the `.wasm` workload.
     Xila,
+    /// Our CLI running the workload compiled ahead of time (`.aot`, by `xila-aotc`).
+    XilaAot,
     /// WAMR with its built-in libc-wasi (`bench/peers`): the reference of the ratios.
     Wamr,
     /// wasmi with `wasmi_wasi` (`bench/peers`).
@@ -170,14 +177,24 @@ pub enum Runner {
     Native,
 }
 
+/// How many runners there are.
+pub const RUNNER_COUNT: usize = 5;
+
 /// All runners, in round order.
-pub const RUNNERS: [Runner; 4] = [Runner::Xila, Runner::Wamr, Runner::Wasmi, Runner::Native];
+pub const RUNNERS: [Runner; RUNNER_COUNT] = [
+    Runner::Xila,
+    Runner::XilaAot,
+    Runner::Wamr,
+    Runner::Wasmi,
+    Runner::Native,
+];
 
 impl Runner {
     /// The column title.
     pub fn title(self) -> &'static str {
         match self {
             Self::Xila => "xila-vm",
+            Self::XilaAot => "xila-vm AOT",
             Self::Wamr => "WAMR libc-wasi",
             Self::Wasmi => "wasmi",
             Self::Native => "native",
@@ -188,6 +205,7 @@ impl Runner {
     pub fn slug(self) -> &'static str {
         match self {
             Self::Xila => "xila-vm",
+            Self::XilaAot => "xila-vm-aot",
             Self::Wamr => "wamr-libc-wasi",
             Self::Wasmi => "wasmi",
             Self::Native => "native",
@@ -198,9 +216,10 @@ impl Runner {
     pub fn index(self) -> usize {
         match self {
             Self::Xila => 0,
-            Self::Wamr => 1,
-            Self::Wasmi => 2,
-            Self::Native => 3,
+            Self::XilaAot => 1,
+            Self::Wamr => 2,
+            Self::Wasmi => 3,
+            Self::Native => 4,
         }
     }
 }
@@ -217,9 +236,12 @@ pub struct Programs {
     /// The program of each runner (by [`Runner::index`]): the runner binary for the WASI
     /// runners, the directory of the native workload binaries for [`Runner::Native`]; `None`
     /// when it is not available.
-    pub runners: [Option<PathBuf>; 4],
+    pub runners: [Option<PathBuf>; RUNNER_COUNT],
     /// The directory of the `.wasm` workloads.
     pub wasm_dir: PathBuf,
+    /// The directory of the workloads compiled ahead of time (`NAME.aot`), for
+    /// [`Runner::XilaAot`].
+    pub aot_dir: PathBuf,
     /// Why runners are missing, for the page.
     pub notes: Vec<String>,
 }
@@ -259,7 +281,7 @@ pub struct Row {
     /// The workload.
     pub workload: Workload,
     /// One cell per runner, by [`Runner::index`].
-    pub cells: [Cell; 4],
+    pub cells: [Cell; RUNNER_COUNT],
 }
 
 /// Runs the comparison and updates the performance page (a `--quick` smoke run only prints
@@ -355,6 +377,17 @@ fn build(root: &Path) -> Result<Programs> {
             .push(format!("native: not measured, the host build failed ({e})")),
     }
 
+    programs.aot_dir = workloads_target.join("aot");
+    match compile_workloads(root, &programs.wasm_dir, &programs.aot_dir) {
+        Ok(()) => {
+            programs.runners[Runner::XilaAot.index()] =
+                programs.runners[Runner::Xila.index()].clone()
+        }
+        Err(note) => programs
+            .notes
+            .push(format!("{}: not measured, {note}", Runner::XilaAot.title())),
+    }
+
     let peers = root.join(PEERS_DIR);
     if peers.join("Cargo.toml").is_file() {
         let peers_target = peers.join("target");
@@ -393,6 +426,58 @@ fn build(root: &Path) -> Result<Programs> {
     Ok(programs)
 }
 
+/// Builds the AOT compiler and compiles every workload for this machine into `aot_dir`; the
+/// error says why the AOT runner cannot be measured (LLVM missing, a failed build).
+fn compile_workloads(
+    root: &Path,
+    wasm_dir: &Path,
+    aot_dir: &Path,
+) -> std::result::Result<(), String> {
+    let missing: Vec<&prereqs::Check> = prereqs::AOT_COMPILER
+        .iter()
+        .filter(|check| !prereqs::is_present(&check.probe))
+        .collect();
+    if !missing.is_empty() {
+        let packages: Vec<&str> = missing.iter().map(|check| check.debian_package).collect();
+        return Err(format!(
+            "the AOT compiler needs {} (`{}`)",
+            missing
+                .iter()
+                .map(|check| check.what)
+                .collect::<Vec<_>>()
+                .join(", "),
+            prereqs::install_command(&packages)
+        ));
+    }
+    let compiler = aot::build(root).map_err(|e| format!("xila-aotc did not build ({e})"))?;
+    create_dir(aot_dir).map_err(|e| e.to_string())?;
+    for workload in WORKLOADS {
+        let wasm = wasm_dir.join(format!("{}.wasm", workload.name));
+        let output = aot_dir.join(format!("{}.aot", workload.name));
+        let compiled = Cmd::new(&compiler)
+            .shown_as(aot::BINARY)
+            .arg(&wasm)
+            .arg("-o")
+            .arg(&output)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !compiled.status.success() {
+            return Err(format!(
+                "xila-aotc failed on {} ({}): {}",
+                workload.name,
+                describe_status(compiled.status),
+                tail(&String::from_utf8_lossy(&compiled.stderr), 400)
+            ));
+        }
+    }
+    println!(
+        "compiled {} workloads ahead of time into {}",
+        WORKLOADS.len(),
+        aot_dir.display()
+    );
+    Ok(())
+}
+
 /// `rustc -vV`'s host triple.
 fn host_triple(root: &Path) -> Result<String> {
     let text = Cmd::new("rustc").arg("-vV").current_dir(root).stdout()?;
@@ -429,15 +514,16 @@ fn measure_all(
             ));
             rows.push(Row {
                 workload: *workload,
-                cells: [Cell::Failed; 4],
+                cells: [Cell::Failed; RUNNER_COUNT],
             });
             continue;
         }
         let args = guest_args(workload, quick);
         let env = guest_env(workload);
         print!("{:<12}", workload.name);
-        let mut samples: [Vec<Sample>; 4] = Default::default();
-        let mut failed = [false; 4];
+        let mut samples: [Vec<Sample>; RUNNER_COUNT] = Default::default();
+        let mut failed = [false; RUNNER_COUNT];
+        let aot = programs.aot_dir.join(format!("{}.aot", workload.name));
         let mut reference: Option<(Runner, String)> = None;
         for round in 0..warm_up + rounds {
             for runner in RUNNERS {
@@ -455,7 +541,11 @@ fn measure_all(
                 let line = Invocation {
                     runner,
                     program,
-                    wasm: &wasm,
+                    wasm: if runner == Runner::XilaAot {
+                        &aot
+                    } else {
+                        &wasm
+                    },
                     workload: workload.name,
                     root: &root,
                     args: &args,
@@ -546,7 +636,7 @@ pub struct Invocation<'a> {
     pub runner: Runner,
     /// The runner binary, or the directory of the native binaries.
     pub program: &'a Path,
-    /// The `.wasm` workload.
+    /// The module: the `.wasm` workload, or its `.aot` for [`Runner::XilaAot`].
     pub wasm: &'a Path,
     /// The workload's name (the native binary's name).
     pub workload: &'a str,
@@ -793,6 +883,40 @@ pub fn render_table(rows: &[Row], value: fn(&Stats) -> f64, format: fn(f64) -> S
     out
 }
 
+/// The AOT runner's wall time relative to the interpreter's (`xila-vm`) and to native code,
+/// per workload; `None` when the AOT runner measured nothing.
+pub fn render_aot_table(rows: &[Row]) -> Option<String> {
+    let wall = |row: &Row, runner: Runner| match row.cells[runner.index()] {
+        Cell::Measured(stats) => Some(stats.wall_s),
+        _ => None,
+    };
+    if rows.iter().all(|row| wall(row, Runner::XilaAot).is_none()) {
+        return None;
+    }
+    let mut out = String::from(
+        "| workload | kind | xila-vm AOT | ÷ xila-vm (interpreter) | ÷ native |\n\
+         | --- | --- | ---: | ---: | ---: |\n",
+    );
+    for row in rows {
+        let aot = wall(row, Runner::XilaAot);
+        let relative = |runner: Runner| {
+            aot.zip(wall(row, runner))
+                .and_then(|(aot, other)| ratio(aot, other))
+                .map_or_else(|| String::from("—"), format_ratio)
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} |",
+            row.workload.name,
+            row.workload.kind.label(),
+            aot.map_or_else(|| String::from("—"), format_wall),
+            relative(Runner::Xila),
+            relative(Runner::Native)
+        );
+    }
+    Some(out)
+}
+
 /// The generated section, markers included, without a trailing newline.
 pub fn render_section(
     date: &str,
@@ -832,6 +956,13 @@ pub fn render_section(
     }
     out.push_str("\nWall time, process start to exit:\n\n");
     out.push_str(&render_table(rows, |s| s.wall_s, format_wall));
+    if let Some(table) = render_aot_table(rows) {
+        out.push_str(
+            "\nAhead-of-time compiled (`xila-aotc`, portable CPU, software bounds checks, stop \
+             checks) against the interpreter and native code, wall time:\n\n",
+        );
+        out.push_str(&table);
+    }
     out.push_str("\nPeak resident set size (`wait4`'s `ru_maxrss`):\n\n");
     out.push_str(&render_table(rows, |s| s.rss_kib, format_rss));
     out.push_str(END_MARKER);
@@ -912,7 +1043,7 @@ mod tests {
     fn wasm_runners_share_the_xila_vm_command_line() {
         let args = vec![String::from("7")];
         let env = vec![(String::from("K"), String::from("V"))];
-        for runner in [Runner::Xila, Runner::Wamr, Runner::Wasmi] {
+        for runner in [Runner::Xila, Runner::XilaAot, Runner::Wamr, Runner::Wasmi] {
             let line = Invocation {
                 runner,
                 program: Path::new("/bin/runner"),
@@ -1059,6 +1190,7 @@ mod tests {
                 workload: workload("clock"),
                 cells: [
                     measured(0.4, 2048.0),
+                    measured(0.2, 1536.0),
                     measured(0.5, 4096.0),
                     Cell::Failed,
                     measured(0.1, 1024.0),
@@ -1068,6 +1200,7 @@ mod tests {
                 workload: workload("hello"),
                 cells: [
                     measured(0.004, 900.0),
+                    Cell::NotRun,
                     Cell::NotRun,
                     Cell::NotRun,
                     measured(0.001, 500.0),
@@ -1085,14 +1218,28 @@ mod tests {
         assert!(text.contains("- Note: wasmi: not measured\n"));
         assert!(
             text.contains(
-                "| `clock` | WASI | 400 ms (0.80×) | 500 ms | failed | 100 ms (0.20×) |\n"
+                "| `clock` | WASI | 400 ms (0.80×) | 200 ms (0.40×) | 500 ms | failed | 100 ms (0.20×) |\n"
             ),
             "{text}"
         );
         assert!(text.contains(
-            "| `clock` | WASI | 2.00 MiB (0.50×) | 4.00 MiB | failed | 1.00 MiB (0.25×) |\n"
+            "| `clock` | WASI | 2.00 MiB (0.50×) | 1.50 MiB (0.38×) | 4.00 MiB | failed | 1.00 MiB (0.25×) |\n"
         ));
-        assert!(text.contains("| `hello` | startup | 4.00 ms | — | — | 1.00 ms |\n"));
+        assert!(text.contains("| `hello` | startup | 4.00 ms | — | — | — | 1.00 ms |\n"));
+        // The AOT runner against the interpreter and native code.
+        assert!(
+            text.contains("| `clock` | WASI | 200 ms | 0.50× | 2.00× |\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| `hello` | startup | — | — | — |\n"),
+            "{text}"
+        );
+        assert_eq!(
+            render_aot_table(&rows[1..]),
+            None,
+            "no AOT measurement, no table"
+        );
         // The section fits the shared replacement helper.
         let doc = bench::replace_section_between("# P\n", START_MARKER, END_MARKER, &text)
             .expect("no markers yet");

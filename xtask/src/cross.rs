@@ -2,9 +2,10 @@
 //! the kernel ships on.
 //!
 //! - `riscv64`: the whole VM, WAMR included, for `riscv64gc-unknown-linux-gnu` with Debian's
-//!   cross toolchain; `--test` runs the test suite under `qemu-riscv64`.
+//!   cross toolchain; `--test` runs the test suite under `qemu-riscv64`, the AOT tests
+//!   included (the emulated test binary starts the host's `xila-aotc` with `--target riscv64`).
 //! - `i686`: the whole VM for `i686-unknown-linux-gnu` (32-bit pointers, like every ESP32);
-//!   `--test` runs the test suite natively.
+//!   `--test` runs the test suite natively, the AOT tests included.
 //! - `riscv32`: every `no_std` crate for `riscv32imac-unknown-none-elf` (ESP32-C3/C6 class).
 //! - `esp32s3`, `esp32`, `esp32c3`: the VM with WAMR through ESP-IDF; needs Espressif's
 //!   toolchain and ESP-IDF, which xtask detects and explains.
@@ -16,6 +17,7 @@
 use std::env;
 use std::path::Path;
 
+use crate::aot;
 use crate::error::{Error, Result};
 use crate::prereqs::{self, Check, Probe, Requirements};
 use crate::process::Cmd;
@@ -231,7 +233,7 @@ pub struct Options {
 
 /// Runs `cargo xtask cross`.
 pub fn run(root: &Path, target: &Target, options: Options) -> Result<()> {
-    let commands = commands(target, options)?;
+    let commands = commands(root, target, options)?;
     if options.dry_run {
         println!("would run, from {}:", root.display());
         for command in &commands {
@@ -256,6 +258,12 @@ pub fn run(root: &Path, target: &Target, options: Options) -> Result<()> {
                     prereqs::WASI_C,
                     prereqs::WASI_ASSEMBLYSCRIPT,
                     checks,
+                    // The AOT tests run with the test suite; their compiler needs LLVM 19.
+                    if options.test {
+                        prereqs::AOT_COMPILER
+                    } else {
+                        &[]
+                    },
                 ],
                 // The test suite builds its WASI guest programs for wasm32-wasip1.
                 rust_targets: &[target.triple, "wasm32-wasip1"],
@@ -279,25 +287,34 @@ pub fn run(root: &Path, target: &Target, options: Options) -> Result<()> {
         }
     }
     for command in commands {
-        command.current_dir(root).run()?;
+        command.run()?;
     }
     Ok(())
 }
 
-/// The cargo commands for `target`.
-pub fn commands(target: &Target, options: Options) -> Result<Vec<Cmd>> {
+/// The commands for `target`, each with its working directory: `root`, or the AOT compiler's
+/// own workspace for its build.
+pub fn commands(root: &Path, target: &Target, options: Options) -> Result<Vec<Cmd>> {
     let triple = target.triple;
-    Ok(match &target.kind {
+    let commands = match &target.kind {
         Kind::Linux { emulator, .. } => {
-            let build = Cmd::cargo().args(["build", "--target", triple]);
+            let build = Cmd::cargo()
+                .args(["build", "--target", triple])
+                .current_dir(root);
             if !options.test {
                 vec![build]
             } else {
-                let mut test = Cmd::cargo().args(["test", "--target", triple]);
+                let mut test = Cmd::cargo()
+                    .args(["test", "--target", triple])
+                    .current_dir(root);
+                // The AOT tests, ignored in the run above: the compiler is a host program,
+                // which compiles for the target.
+                let mut aot_test = crate::test::aot_test_command(root, &["--target", triple], None);
                 if let Some(emulator) = emulator {
                     test = test.env(TEST_RUNNER_VARIABLE, emulator);
+                    aot_test = aot_test.env(TEST_RUNNER_VARIABLE, emulator);
                 }
-                vec![build, test]
+                vec![build, test, aot::build_command(root), aot_test]
             }
         }
         Kind::NoStd => {
@@ -313,7 +330,7 @@ pub fn commands(target: &Target, options: Options) -> Result<Vec<Cmd>> {
             for name in NO_STD_CRATES {
                 build = build.args(["-p", name]);
             }
-            vec![build]
+            vec![build.current_dir(root)]
         }
         Kind::EspIdf(esp) => {
             if options.test {
@@ -323,9 +340,10 @@ pub fn commands(target: &Target, options: Options) -> Result<Vec<Cmd>> {
                     target.name, target.name
                 )));
             }
-            vec![esp_build(target, esp)]
+            vec![esp_build(target, esp).current_dir(root)]
         }
-    })
+    };
+    Ok(commands)
 }
 
 fn underscored(triple: &str) -> String {
@@ -478,13 +496,14 @@ mod tests {
             test: true,
             dry_run: true,
         };
-        let riscv = commands(find("riscv64").expect("known"), options).expect("commands");
-        assert_eq!(riscv.len(), 2);
+        let root = Path::new("/x");
+        let riscv = commands(root, find("riscv64").expect("known"), options).expect("commands");
+        assert_eq!(riscv.len(), 4);
         assert_eq!(
             riscv[1].display(),
             "XILA_VM_TEST_RUNNER='qemu-riscv64 -L /usr/riscv64-linux-gnu' cargo test --target riscv64gc-unknown-linux-gnu"
         );
-        let i686 = commands(find("i686").expect("known"), options).expect("commands");
+        let i686 = commands(root, find("i686").expect("known"), options).expect("commands");
         assert_eq!(
             i686[1].display(),
             "cargo test --target i686-unknown-linux-gnu"
@@ -492,9 +511,45 @@ mod tests {
     }
 
     #[test]
+    fn linux_targets_also_run_the_aot_tests_with_the_host_compiler() {
+        let options = Options {
+            test: true,
+            dry_run: true,
+        };
+        let root = Path::new("/x");
+        let riscv = commands(root, find("riscv64").expect("known"), options).expect("commands");
+        assert_eq!(riscv[2].display(), aot::build_command(root).display());
+        assert_eq!(
+            riscv[3].display(),
+            "XILA_AOTC=/x/tools/aot-compiler/target/release/xila-aotc \
+             XILA_VM_TEST_RUNNER='qemu-riscv64 -L /usr/riscv64-linux-gnu' cargo test --target \
+             riscv64gc-unknown-linux-gnu -p virtual-machine --features std --test aot -- \
+             --include-ignored"
+        );
+        let i686 = commands(root, find("i686").expect("known"), options).expect("commands");
+        assert_eq!(
+            i686[3].display(),
+            "XILA_AOTC=/x/tools/aot-compiler/target/release/xila-aotc cargo test --target \
+             i686-unknown-linux-gnu -p virtual-machine --features std --test aot -- \
+             --include-ignored"
+        );
+        let built_only = Options {
+            test: false,
+            dry_run: true,
+        };
+        assert_eq!(
+            commands(root, find("riscv64").expect("known"), built_only)
+                .expect("commands")
+                .len(),
+            1
+        );
+    }
+
+    #[test]
     fn bare_metal_builds_every_no_std_crate_and_refuses_to_test() {
         let target = find("riscv32").expect("known");
         let build = commands(
+            Path::new("/x"),
             target,
             Options {
                 test: false,
@@ -508,6 +563,7 @@ mod tests {
         }
         assert!(matches!(
             commands(
+                Path::new("/x"),
                 target,
                 Options {
                     test: true,

@@ -1,11 +1,12 @@
 //! Project automation for the Xila virtual machine, run as `cargo xtask <command>`.
 //!
-//! - `cargo xtask test`: the project's test command (format, lints, tests, docs).
+//! - `cargo xtask test`: the project's test command (format, lints, tests, AOT tests, docs).
 //! - `cargo xtask demo`: builds the `xila-vm` CLI and runs the example modules through it.
 //! - `cargo xtask bench`: runs the `vm-core` benchmarks and records them in
 //!   `docs/performance.md`.
-//! - `cargo xtask bench --compare`: runs the `bench/workloads` on `xila-vm`, the peer runners
-//!   of `bench/peers` and natively, and records the comparison in `docs/performance.md`.
+//! - `cargo xtask bench --compare`: runs the `bench/workloads` on `xila-vm` (interpreted and
+//!   AOT-compiled), the peer runners of `bench/peers` and natively, and records the comparison
+//!   in `docs/performance.md`.
 //! - `cargo xtask cross TARGET`: builds (and with `--test` tests) for the kernel's targets.
 //! - `cargo xtask aot compile APP.wasm -o APP.aot`: builds the AOT compiler and runs it.
 //!
@@ -33,20 +34,23 @@ cargo xtask <command>: automation for the Xila virtual machine
 
 commands:
   test [-- ARGS...]   the project's test command: cargo fmt --check, cargo clippy -D warnings,
-                      cargo test --workspace (ARGS are passed on to it), cargo doc -D warnings;
-                      stops at the first failure
+                      cargo test --workspace (ARGS are passed on to it), the AOT tests (builds
+                      xila-aotc, needs llvm-19-dev), the instruction-budget tests in a metering
+                      build, cargo doc -D warnings; stops at the first failure
   demo                builds the xila-vm CLI (release) and runs the examples/wat modules
                       through it, checking exit codes and output
   bench [--quick]     runs vm-core's criterion benchmarks and updates docs/performance.md;
                       --quick makes a short, indicative run
   bench --compare [--quick]
-                      builds bench/workloads (wasm32-wasip1 and native) and the peer runners
-                      of bench/peers, runs every workload on xila-vm, WAMR libc-wasi, wasmi
-                      and natively (interleaved, one warm-up round, 5 rounds), checks their
+                      builds bench/workloads (wasm32-wasip1, AOT-compiled when llvm-19-dev is
+                      there, and native) and the peer runners of bench/peers, runs every
+                      workload on xila-vm (interpreted and AOT), WAMR libc-wasi, wasmi and
+                      natively (interleaved, one warm-up round, 5 rounds), checks their
                       checksums and updates docs/performance.md; --quick is a smoke run
                       that only prints its table (CI)
   cross TARGET [--test] [--dry-run]
-                      builds the VM for TARGET; --test also runs the test suite there;
+                      builds the VM for TARGET; --test also runs the test suite there, the
+                      AOT tests included (riscv64, i686);
                       --dry-run prints the commands instead. TARGET is one of:
 {targets}  aot compile APP.wasm -o APP.aot [--target T] [--xip] [--cpu NAME] [--cpu-features LIST]
                       builds the AOT compiler (tools/aot-compiler, needs llvm-19-dev) and

@@ -128,6 +128,39 @@ pub const WASI_ASSEMBLYSCRIPT: &[Check] = &[
     },
 ];
 
+/// What building the AOT compiler (`tools/aot-compiler`, `xila-aotc`) needs besides Rust:
+/// LLVM 19 and a C/C++ compiler. `cargo xtask test` needs it too (the AOT tests compile their
+/// modules with it).
+pub const AOT_COMPILER: &[Check] = &[
+    Check {
+        what: "llvm-config-19 (LLVM 19 headers and libLLVM-19.so)",
+        why: "the AOT compiler is WAMR's compiler, built against LLVM 19",
+        probe: Probe::Executable {
+            names: &["llvm-config-19"],
+            env_override: Some("LLVM_CONFIG"),
+        },
+        debian_package: "llvm-19-dev",
+    },
+    Check {
+        what: "a C compiler (cc or clang)",
+        why: "WAMR's compiler is written in C",
+        probe: Probe::Executable {
+            names: &["cc", "clang"],
+            env_override: Some("CC"),
+        },
+        debian_package: "clang",
+    },
+    Check {
+        what: "a C++ compiler (c++ or clang++)",
+        why: "WAMR's LLVM pass pipeline is written in C++",
+        probe: Probe::Executable {
+            names: &["c++", "clang++"],
+            env_override: Some("CXX"),
+        },
+        debian_package: "clang",
+    },
+];
+
 /// Everything one xtask command needs before it starts.
 #[derive(Debug, Clone, Copy)]
 pub struct Requirements<'a> {
@@ -384,6 +417,25 @@ mod tests {
     fn assemblyscript_needs_nodejs_and_npm() {
         let missing: Vec<&Check> = WASI_ASSEMBLYSCRIPT.iter().collect();
         assert!(report(&missing).ends_with("  sudo apt-get install -y nodejs npm\n"));
+    }
+
+    #[test]
+    fn a_missing_llvm_is_reported_with_its_package() {
+        let llvm: Vec<&Check> = AOT_COMPILER
+            .iter()
+            .filter(|check| check.debian_package == "llvm-19-dev")
+            .collect();
+        assert!(matches!(
+            llvm[..],
+            [Check {
+                probe: Probe::Executable {
+                    names: ["llvm-config-19"],
+                    ..
+                },
+                ..
+            }]
+        ));
+        assert!(report(&llvm).ends_with("  sudo apt-get install -y llvm-19-dev\n"));
     }
 
     #[test]

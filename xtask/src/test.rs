@@ -1,12 +1,13 @@
 //! `cargo xtask test`: the project's test command.
 //!
-//! Formatting, lints, tests (doc tests included) and documentation, in that order, stopping
-//! at the first failure.
+//! Formatting, lints, tests (doc tests included), the AOT tests, the instruction-budget tests
+//! and documentation, in that order, stopping at the first failure.
 
 use std::ffi::OsString;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::aot;
 use crate::cross::WAMR_CFLAGS;
 use crate::error::{Error, Result};
 use crate::prereqs::{self, Requirements};
@@ -18,6 +19,8 @@ pub const REQUIREMENTS: Requirements = Requirements {
         prereqs::WAMR_BUILD,
         prereqs::WASI_C,
         prereqs::WASI_ASSEMBLYSCRIPT,
+        // The AOT tests compile their modules with xila-aotc, which links LLVM 19.
+        prereqs::AOT_COMPILER,
     ],
     // The WASI test programs (tests/wasi-guests) are built for it by the test suite.
     rust_targets: &["wasm32-wasip1"],
@@ -29,72 +32,132 @@ pub const REQUIREMENTS: Requirements = Requirements {
 pub struct Step {
     /// Short name, for the summary.
     pub name: &'static str,
-    /// The command it runs.
-    pub cmd: Cmd,
+    /// The commands it runs, in order.
+    pub cmds: Vec<Cmd>,
+}
+
+impl Step {
+    fn new(name: &'static str, cmd: Cmd) -> Self {
+        Self {
+            name,
+            cmds: vec![cmd],
+        }
+    }
+
+    /// The step's command lines, joined as a shell would run them one after the other.
+    pub fn display(&self) -> String {
+        self.cmds
+            .iter()
+            .map(Cmd::display)
+            .collect::<Vec<_>>()
+            .join(" && ")
+    }
 }
 
 /// The steps, in order. `test_args` go at the end of the `cargo test` command line.
 pub fn steps(root: &Path, test_args: &[OsString]) -> Vec<Step> {
+    let in_root = |cmd: Cmd| cmd.current_dir(root);
     vec![
-        Step {
-            name: "fmt",
-            cmd: Cmd::cargo().args(["fmt", "--all", "--", "--check"]),
-        },
-        Step {
-            name: "clippy",
-            cmd: Cmd::cargo().args([
+        Step::new(
+            "fmt",
+            in_root(Cmd::cargo().args(["fmt", "--all", "--", "--check"])),
+        ),
+        Step::new(
+            "clippy",
+            in_root(Cmd::cargo().args([
                 "clippy",
                 "--workspace",
                 "--all-targets",
                 "--",
                 "-D",
                 "warnings",
-            ]),
-        },
+            ])),
+        ),
+        Step::new(
+            "test",
+            in_root(Cmd::cargo().args(["test", "--workspace"]).args(test_args)),
+        ),
         Step {
-            name: "test",
-            cmd: Cmd::cargo().args(["test", "--workspace"]).args(test_args),
+            name: "aot",
+            cmds: aot_tests(root),
         },
-        Step {
-            name: "budget",
-            cmd: metering_tests(root),
-        },
-        Step {
-            name: "doc",
-            cmd: Cmd::cargo().env("RUSTDOCFLAGS", "-D warnings").args([
+        Step::new("budget", in_root(metering_tests(root))),
+        Step::new(
+            "doc",
+            in_root(Cmd::cargo().env("RUSTDOCFLAGS", "-D warnings").args([
                 "doc",
                 "--workspace",
                 "--no-deps",
-            ]),
-        },
+            ])),
+        ),
     ]
-    .into_iter()
-    .map(|step| Step {
-        cmd: step.cmd.current_dir(root),
-        ..step
-    })
-    .collect()
+}
+
+/// The test file of the AOT tests (crates/virtual-machine/tests/aot.rs): ignored by a plain
+/// `cargo test`, since they need the compiler.
+pub const AOT_TEST: &str = "aot";
+
+/// The AOT test file's command with `cargo test ARGS`: its tests are ignored unless asked
+/// for, and find the compiler through [`aot::COMPILER_VARIABLE`]. `filter` picks tests.
+pub fn aot_test_command(root: &Path, cargo_test_args: &[&str], filter: Option<&str>) -> Cmd {
+    Cmd::cargo()
+        .env(aot::COMPILER_VARIABLE, aot::binary(root))
+        .args(["test"])
+        .args(cargo_test_args)
+        .args([
+            "-p",
+            "virtual-machine",
+            "--features",
+            "std",
+            "--test",
+            AOT_TEST,
+        ])
+        .args(["--", "--include-ignored"])
+        .args(filter)
+        .current_dir(root)
+}
+
+/// Builds the AOT compiler, runs the AOT tests, then the one about the instruction budget
+/// again in a metering build: only there does a budget exist to be refused for AOT modules.
+fn aot_tests(root: &Path) -> Vec<Cmd> {
+    vec![
+        aot::build_command(root),
+        aot_test_command(root, &[], None),
+        metering_build(
+            root,
+            aot_test_command(root, &[], Some("instruction_budget")),
+        ),
+    ]
 }
 
 /// The tests of the instruction budget, in a second build of WAMR with instruction metering
-/// (off in the default build for speed; see `.cargo/config.toml`), in its own target
-/// directory so the two builds do not keep rebuilding each other.
+/// (off in the default build for speed; see `.cargo/config.toml`).
 fn metering_tests(root: &Path) -> Cmd {
-    Cmd::cargo()
+    metering_build(root, Cmd::cargo()).args([
+        "test",
+        "-p",
+        "vm-core",
+        "-p",
+        "virtual-machine",
+        "-p",
+        "vm-cli",
+        "--test",
+        "limits",
+        "--test",
+        "start",
+        "--test",
+        "run",
+        "--test",
+        "cli",
+    ])
+}
+
+/// `cargo` in the metering build: WAMR with instruction metering, in its own target directory
+/// so the two builds do not keep rebuilding each other.
+fn metering_build(root: &Path, cargo: Cmd) -> Cmd {
+    cargo
         .env("CFLAGS", metering_cflags())
         .env("CARGO_TARGET_DIR", root.join("target").join("metering"))
-        .args([
-            "test",
-            "-p",
-            "vm-core",
-            "-p",
-            "virtual-machine",
-            "-p",
-            "vm-cli",
-        ])
-        .args([
-            "--test", "limits", "--test", "start", "--test", "run", "--test", "cli",
-        ])
 }
 
 /// Our WAMR defines plus instruction metering.
@@ -120,7 +183,7 @@ pub fn run(root: &Path, test_args: &[OsString]) -> Result<()> {
     for (index, step) in steps.iter().enumerate() {
         println!("\n==> [{}/{total}] {}", index + 1, step.name);
         let start = Instant::now();
-        let result = step.cmd.run();
+        let result = step.cmds.iter().try_for_each(Cmd::run);
         let elapsed = start.elapsed();
         match result {
             Ok(()) => outcomes[index] = Outcome::Passed(elapsed),
@@ -156,7 +219,7 @@ fn summary_line(step: &Step, outcome: Outcome) -> String {
     format!(
         "  {label:<8} {:<7} {time:>8}  {}",
         step.name,
-        step.cmd.display()
+        step.display()
     )
 }
 
@@ -183,14 +246,33 @@ mod tests {
             &[OsString::from("--"), OsString::from("--nocapture")],
         );
         let names: Vec<_> = steps.iter().map(|s| s.name).collect();
-        assert_eq!(names, ["fmt", "clippy", "test", "budget", "doc"]);
+        assert_eq!(names, ["fmt", "clippy", "test", "aot", "budget", "doc"]);
+        assert_eq!(steps[2].display(), "cargo test --workspace -- --nocapture");
         assert_eq!(
-            steps[2].cmd.display(),
-            "cargo test --workspace -- --nocapture"
+            steps[5].display(),
+            "RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps"
+        );
+    }
+
+    #[test]
+    fn the_aot_step_builds_the_compiler_and_runs_the_ignored_aot_tests() {
+        let step = steps(Path::new("/x"), &[]).remove(3);
+        assert_eq!(step.cmds.len(), 3);
+        assert_eq!(
+            step.cmds[0].display(),
+            aot::build_command(Path::new("/x")).display()
         );
         assert_eq!(
-            steps[4].cmd.display(),
-            "RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps"
+            step.cmds[1].display(),
+            "XILA_AOTC=/x/tools/aot-compiler/target/release/xila-aotc cargo test -p \
+             virtual-machine --features std --test aot -- --include-ignored"
+        );
+        let metering = step.cmds[2].display();
+        assert!(
+            metering.contains("-DWASM_ENABLE_INSTRUCTION_METERING=1")
+                && metering.contains("CARGO_TARGET_DIR=/x/target/metering")
+                && metering.ends_with("--test aot -- --include-ignored instruction_budget"),
+            "{metering}"
         );
     }
 
