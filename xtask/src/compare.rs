@@ -433,21 +433,8 @@ fn compile_workloads(
     wasm_dir: &Path,
     aot_dir: &Path,
 ) -> std::result::Result<(), String> {
-    let missing: Vec<&prereqs::Check> = prereqs::AOT_COMPILER
-        .iter()
-        .filter(|check| !prereqs::is_present(&check.probe))
-        .collect();
-    if !missing.is_empty() {
-        let packages: Vec<&str> = missing.iter().map(|check| check.debian_package).collect();
-        return Err(format!(
-            "the AOT compiler needs {} (`{}`)",
-            missing
-                .iter()
-                .map(|check| check.what)
-                .collect::<Vec<_>>()
-                .join(", "),
-            prereqs::install_command(&packages)
-        ));
+    if let Some(note) = missing_aot_compiler(prereqs::is_present) {
+        return Err(note);
     }
     let compiler = aot::build(root).map_err(|e| format!("xila-aotc did not build ({e})"))?;
     create_dir(aot_dir).map_err(|e| e.to_string())?;
@@ -476,6 +463,30 @@ fn compile_workloads(
         aot_dir.display()
     );
     Ok(())
+}
+
+/// Why the AOT compiler cannot be built here, if it cannot: what is missing and the command
+/// that installs it. `is_present` probes a prerequisite.
+pub fn missing_aot_compiler(is_present: impl Fn(&prereqs::Probe) -> bool) -> Option<String> {
+    let missing: Vec<&prereqs::Check> = prereqs::AOT_COMPILER
+        .iter()
+        .filter(|check| !is_present(&check.probe))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let mut packages: Vec<&str> = Vec::new();
+    for check in &missing {
+        if !packages.contains(&check.debian_package) {
+            packages.push(check.debian_package);
+        }
+    }
+    let what: Vec<&str> = missing.iter().map(|check| check.what).collect();
+    Some(format!(
+        "the AOT compiler needs {} (`{}`)",
+        what.join(", "),
+        prereqs::install_command(&packages)
+    ))
 }
 
 /// `rustc -vV`'s host triple.
@@ -1108,6 +1119,18 @@ mod tests {
             [("K", "V"), (ROOT_VARIABLE, "/tmp/r")]
                 .map(|(k, v)| (OsString::from(k), OsString::from(v)))
         );
+    }
+
+    #[test]
+    fn without_llvm_the_aot_column_is_skipped_with_the_install_command() {
+        let no_llvm = |probe: &prereqs::Probe| !matches!(probe, prereqs::Probe::Executable { names, .. } if names.contains(&"llvm-config-19"));
+        let note = missing_aot_compiler(no_llvm).expect("LLVM is missing");
+        assert!(note.contains("llvm-config-19"), "{note}");
+        assert!(
+            note.ends_with("(`sudo apt-get install -y llvm-19-dev`)"),
+            "{note}"
+        );
+        assert_eq!(missing_aot_compiler(|_| true), None);
     }
 
     #[test]
