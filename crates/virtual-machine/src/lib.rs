@@ -55,6 +55,8 @@ pub use vm_abi_wasi as wasi;
 pub use vm_bindings_xila as bindings;
 /// The stamp of ahead-of-time compiled modules (what `xila-aotc` writes, what loading checks).
 pub use vm_core::aot_stamp;
+/// What this runtime accepts of AOT modules (see `docs/aot.md`).
+pub use vm_core::{runtime_requirements, runtime_target, wamr_version};
 /// The adapter traits the kernel implements, and the desktop implementations (`std`).
 pub use vm_host as host;
 

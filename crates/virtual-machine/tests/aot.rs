@@ -32,17 +32,7 @@ const COMPILER_VARIABLE: &str = "XILA_AOTC";
 
 /// The architecture this test binary runs on, as the compiler names it.
 fn runtime_target() -> Target {
-    if cfg!(target_arch = "x86_64") {
-        Target::X86_64
-    } else if cfg!(target_arch = "x86") {
-        Target::I686
-    } else if cfg!(target_arch = "riscv64") {
-        Target::Riscv64
-    } else if cfg!(target_arch = "riscv32") {
-        Target::Riscv32
-    } else {
-        panic!("the VM has no AOT target for this architecture")
-    }
+    virtual_machine::runtime_target().expect("the VM has no AOT target for this architecture")
 }
 
 /// The compiler binary. An ignored test run on purpose without it must fail, not pass.
