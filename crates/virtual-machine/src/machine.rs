@@ -85,6 +85,28 @@ impl VirtualMachine {
             .map_err(Error::Instantiation)
     }
 
+    /// Instantiates `module` like [`instantiate`](Self::instantiate), with the options'
+    /// timeout covering the module's start function (the options' entry point is not called;
+    /// later calls honour the timeout again, each on its own).
+    pub fn instantiate_with(
+        &self,
+        module: &Module,
+        data: InstanceData,
+        options: &RunOptions,
+    ) -> Result<Instance, Error> {
+        let stop = StopHandle::new();
+        let create = || {
+            Instance::with_stop_handle(self.runtime, module, &self.linker, self.limits, data, &stop)
+                .map_err(Error::Instantiation)
+        };
+        #[cfg(feature = "std")]
+        if let Some(after) = options.timeout_duration() {
+            return crate::watchdog::with_deadline(stop.clone(), after, create);
+        }
+        let _ = options;
+        create()
+    }
+
     /// Runs an app: instantiates `module` (with the options' instance data, or empty data),
     /// calls the options' entry point and drops the instance.
     ///

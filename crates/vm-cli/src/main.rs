@@ -84,8 +84,9 @@ fn run(args: &RunArgs) -> Result<u8, Failure> {
     if let Some(framebuffer) = &display {
         data.insert(GraphicsState::new(framebuffer.clone() as Arc<dyn Display>));
     }
-    let mut instance = vm.instantiate(&module, data)?;
-    let outcome = run_instance(args, &vm, &mut instance);
+    let options = run_options(args);
+    let mut instance = vm.instantiate_with(&module, data, &options)?;
+    let outcome = run_instance(args, &vm, &mut instance, &options);
     // The screenshot shows the last presented frame, whatever way the run ended.
     if let (Some(framebuffer), Some(path)) = (&display, &args.screenshot) {
         framebuffer.save_png(path).map_err(|error| {
@@ -123,19 +124,24 @@ fn display(args: &RunArgs) -> Result<Option<Arc<Framebuffer>>, Failure> {
     Ok(Some(Arc::new(framebuffer)))
 }
 
+/// The run options of the command line: the timeout, for the start function and the call.
+fn run_options(args: &RunArgs) -> RunOptions {
+    match args.timeout {
+        Some(timeout) => RunOptions::new().timeout(timeout),
+        None => RunOptions::new(),
+    }
+}
+
 /// Runs the instance as the options say and turns the outcome into an exit code.
 fn run_instance(
     args: &RunArgs,
     vm: &VirtualMachine,
     instance: &mut virtual_machine::Instance,
+    options: &RunOptions,
 ) -> Result<u8, Failure> {
-    let mut options = RunOptions::new();
-    if let Some(timeout) = args.timeout {
-        options = options.timeout(timeout);
-    }
     match &args.invoke {
         None => Ok(exit_code::for_guest(
-            vm.run_instance(instance, &options)?.code(),
+            vm.run_instance(instance, options)?.code(),
         )),
         Some(name) => {
             let ty = instance
@@ -143,7 +149,7 @@ fn run_instance(
                 .map_err(virtual_machine::Error::Call)?;
             let values = invoke::parse_arguments(name, &ty, &args.args)
                 .map_err(|error| Failure::new(exit_code::HOST_FAILURE, error))?;
-            let results = match vm.call(instance, name, &values, &options) {
+            let results = match vm.call(instance, name, &values, options) {
                 Ok(results) => results,
                 // An exit request is the guest's way to end, not a failure of the run.
                 Err(error) => {

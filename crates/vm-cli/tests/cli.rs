@@ -370,6 +370,18 @@ fn fuel_above_the_maximum_is_a_usage_error() {
 }
 
 #[test]
+fn a_timeout_stops_an_endless_start_function_with_124() {
+    let fixture = Fixture::new();
+    let file = fixture.module(
+        "start.wasm",
+        r#"(module (func $spin (loop $again (br $again))) (start $spin) (func (export "_start")))"#,
+    );
+    let output = run(&file, &["--timeout", "100ms"]);
+    assert_code(&output, 124);
+    assert!(failure_cause(&output, &file).contains("timed out after 100ms"));
+}
+
+#[test]
 fn a_timeout_stops_an_infinite_loop_with_124() {
     let fixture = Fixture::new();
     let file = fixture.module("spin.wasm", SPIN);
