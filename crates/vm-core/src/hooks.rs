@@ -6,9 +6,10 @@
 //! hostile module could loop there forever. So before loading, a module that has any of them
 //! is rewritten:
 //!
-//! - the start section becomes an export under [`START_EXPORT`], which `Instance::new` calls
-//!   right after instantiating, under the instance's instruction budget (the observable order is the
-//!   same: data and element segments are initialised first, nothing else runs before it);
+//! - the start section becomes an export named `\u{1}xila:start`, which `Instance::new` calls
+//!   right after instantiating, under the instance's instruction budget and stop handle (the
+//!   observable order is the same: data and element segments are initialised first, nothing
+//!   else runs before it);
 //! - the two hook exports are renamed (`\u{1}xila:` + name), so WAMR does not call them; they
 //!   stay callable under their own names through [`Instance`](crate::Instance). wasmtime
 //!   does not call them implicitly either.
