@@ -49,6 +49,11 @@ fn compiler() -> PathBuf {
 
 /// Compiles WebAssembly for `target` with `xila-aotc` and returns the stamped `.aot` file.
 fn compile_for(wasm: &[u8], target: Target) -> Vec<u8> {
+    compile_with(wasm, target, &[])
+}
+
+/// Compiles WebAssembly for `target` with extra compiler options.
+fn compile_with(wasm: &[u8], target: Target, options: &[&str]) -> Vec<u8> {
     let directory = tempfile::tempdir().expect("temp dir");
     let input = directory.path().join("in.wasm");
     let output = directory.path().join("out.aot");
@@ -57,6 +62,7 @@ fn compile_for(wasm: &[u8], target: Target) -> Vec<u8> {
     let result = Command::new(&compiler)
         .arg("--target")
         .arg(target.name())
+        .args(options)
         .arg(&input)
         .arg("-o")
         .arg(&output)
@@ -1146,4 +1152,72 @@ fn execute_in_place_modules_load_only_from_executable_memory() {
         Err(other) => panic!("{other}"),
         Ok(_) => panic!("load_static took an execute-in-place module"),
     }
+}
+
+/// Copies `bytes` into fresh pages made read-only and executable, as flash on the instruction
+/// bus is; they stay mapped for the rest of the test process.
+fn executable_copy(bytes: &[u8]) -> &'static [u8] {
+    use rustix::mm::{MapFlags, MprotectFlags, ProtFlags};
+    // SAFETY: a fresh anonymous private mapping that nothing else references.
+    let base = unsafe {
+        rustix::mm::mmap_anonymous(
+            std::ptr::null_mut(),
+            bytes.len(),
+            ProtFlags::READ | ProtFlags::WRITE,
+            MapFlags::PRIVATE,
+        )
+    }
+    .expect("mmap");
+    // SAFETY: the mapping has `bytes.len()` writable bytes, referenced only here.
+    unsafe { std::slice::from_raw_parts_mut(base.cast::<u8>(), bytes.len()) }
+        .copy_from_slice(bytes);
+    // SAFETY: `base` starts the mapping of `bytes.len()` bytes made above; nothing writes to
+    // it any more.
+    unsafe { rustix::mm::mprotect(base, bytes.len(), MprotectFlags::READ | MprotectFlags::EXEC) }
+        .expect("mprotect");
+    // SAFETY: the pages stay mapped, read-only, until the process exits.
+    unsafe { std::slice::from_raw_parts(base.cast::<u8>(), bytes.len()) }
+}
+
+#[test]
+#[ignore = "needs xila-aotc: run by cargo xtask test"]
+fn an_execute_in_place_module_runs_from_read_only_executable_memory() {
+    let vm = bare_vm();
+    let wat = r#"(module (memory 1)
+        (func (export "sum") (param i32) (result i32) (local i32)
+            (block $done (loop $next
+                (br_if $done (i32.eqz (local.get 0)))
+                (local.set 1 (i32.add (local.get 1) (local.get 0)))
+                (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+                (br $next)))
+            (local.get 1))
+        (func (export "store") (param i32) (i32.store (local.get 0) (i32.const 7))))"#;
+    let file = compile_with(
+        &wat::parse_str(wat).expect("valid WAT"),
+        runtime_target(),
+        &["--xip"],
+    );
+    let stored = executable_copy(&file);
+    // SAFETY: `stored` is executable for the rest of the process.
+    let module = unsafe { vm.load_executable_static(stored) }.expect("the XIP module loads");
+    assert!(module.is_aot());
+    let mut instance = vm
+        .instantiate(&module, InstanceData::new())
+        .expect("instantiates");
+    let options = RunOptions::new();
+    assert_eq!(
+        vm.call(&mut instance, "sum", &[Value::I32(100)], &options)
+            .expect("sum runs"),
+        vec![Value::I32(5050)]
+    );
+    let error = vm
+        .call(&mut instance, "store", &[Value::I32(65_534)], &options)
+        .expect_err("an out-of-bounds store traps");
+    assert_eq!(
+        error.trap().map(Trap::kind),
+        Some(TrapKind::OutOfBoundsMemory)
+    );
+    drop(instance);
+    drop(module);
+    assert_eq!(stored, file.as_slice(), "the code was patched in place");
 }
