@@ -222,7 +222,7 @@ fn hello_runs_in_a_256_kib_pool() {
         return;
     }
     let hello = apps().join("hello.wasm");
-    let child = Command::new(std::env::current_exe().expect("test binary path"))
+    let child = this_test_binary()
         .args([
             SMALL_POOL_TEST,
             "--exact",
@@ -240,6 +240,23 @@ fn hello_runs_in_a_256_kib_pool() {
     );
     // A filter that matched nothing would pass as well: the child must have run the test.
     assert!(stdout.contains("1 passed"), "{stdout}");
+}
+
+/// This test binary as a command. Under emulation (`cargo xtask cross riscv64 --test`) a test
+/// cannot `exec` a foreign binary itself, so the emulator named in `XILA_VM_TEST_RUNNER`
+/// starts it.
+fn this_test_binary() -> Command {
+    let binary = std::env::current_exe().expect("test binary path");
+    let runner = std::env::var("XILA_VM_TEST_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    match words.next() {
+        Some(emulator) => {
+            let mut command = Command::new(emulator);
+            command.args(words).arg(binary);
+            command
+        }
+        None => Command::new(binary),
+    }
 }
 
 /// The child's side of `hello_runs_in_a_256_kib_pool`.
