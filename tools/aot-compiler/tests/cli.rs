@@ -41,6 +41,21 @@ fn work_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Writes `wasm` to `dir/module.wasm` and compiles it to `dir/module.aot` with `options`;
+/// returns the run and the output path.
+fn compile(dir: &Path, wasm: &[u8], options: &[&str]) -> (Output, PathBuf) {
+    let input = dir.join("module.wasm");
+    std::fs::write(&input, wasm).expect("write the module");
+    let output = dir.join("module.aot");
+    let mut args = vec![
+        input.to_str().expect("UTF-8 path"),
+        "-o",
+        output.to_str().expect("UTF-8 path"),
+    ];
+    args.extend_from_slice(options);
+    (aotc(&args), output)
+}
+
 fn aotc(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_xila-aotc"))
         .args(args)
@@ -102,19 +117,17 @@ fn every_target_gets_a_stamp_the_runtime_check_accepts() {
 #[test]
 fn loops_poll_the_stop_flag_although_memory_is_not_shared() {
     let dir = work_dir("stop_checks");
-    let input = dir.join("module.wasm");
     let ir = dir.join("module.ll");
-    std::fs::write(&input, SPIN_AND_STORE).expect("write the module");
-    let output = dir.join("module.aot");
-    let run = aotc(&[
-        input.to_str().expect("UTF-8 path"),
-        "-o",
-        output.to_str().expect("UTF-8 path"),
-        "--target",
-        "riscv32",
-        "--llvm-ir",
-        ir.to_str().expect("UTF-8 path"),
-    ]);
+    let (run, _) = compile(
+        &dir,
+        SPIN_AND_STORE,
+        &[
+            "--target",
+            "riscv32",
+            "--llvm-ir",
+            ir.to_str().expect("UTF-8 path"),
+        ],
+    );
     assert!(run.status.success(), "{}", text(&run.stderr));
     let ir = std::fs::read_to_string(&ir).expect("the IR was written");
     // `spin` is WAMR's aot_func#0: its loop must load the flag (volatile, from the exec env)
@@ -140,16 +153,7 @@ fn loops_poll_the_stop_flag_although_memory_is_not_shared() {
 #[test]
 fn the_build_machines_cpu_is_never_used() {
     let dir = work_dir("native_cpu");
-    let input = dir.join("module.wasm");
-    std::fs::write(&input, SPIN_AND_STORE).expect("write the module");
-    let output = dir.join("module.aot");
-    let run = aotc(&[
-        input.to_str().expect("UTF-8 path"),
-        "-o",
-        output.to_str().expect("UTF-8 path"),
-        "--cpu",
-        "native",
-    ]);
+    let (run, output) = compile(&dir, SPIN_AND_STORE, &["--cpu", "native"]);
     assert_eq!(run.status.code(), Some(2));
     assert!(
         text(&run.stderr).contains("never used"),
@@ -162,16 +166,7 @@ fn the_build_machines_cpu_is_never_used() {
 #[test]
 fn xtensa_is_explained_and_fails() {
     let dir = work_dir("xtensa");
-    let input = dir.join("module.wasm");
-    std::fs::write(&input, SPIN_AND_STORE).expect("write the module");
-    let output = dir.join("module.aot");
-    let run = aotc(&[
-        input.to_str().expect("UTF-8 path"),
-        "-o",
-        output.to_str().expect("UTF-8 path"),
-        "--target",
-        "xtensa",
-    ]);
+    let (run, output) = compile(&dir, SPIN_AND_STORE, &["--target", "xtensa"]);
     assert_eq!(run.status.code(), Some(1));
     let message = text(&run.stderr);
     assert!(
@@ -184,14 +179,7 @@ fn xtensa_is_explained_and_fails() {
 #[test]
 fn start_functions_are_moved_out_of_instantiation() {
     let dir = work_dir("start_function");
-    let input = dir.join("module.wasm");
-    std::fs::write(&input, with_start_function()).expect("write the module");
-    let output = dir.join("module.aot");
-    let run = aotc(&[
-        input.to_str().expect("UTF-8 path"),
-        "-o",
-        output.to_str().expect("UTF-8 path"),
-    ]);
+    let (run, output) = compile(&dir, &with_start_function(), &[]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let file = std::fs::read(&output).expect("the output exists");
     let payload = AotStamp::parse(&file).expect("the stamp parses").payload;
@@ -219,14 +207,7 @@ fn with_reserved_export_name() -> Vec<u8> {
 #[test]
 fn reserved_export_names_are_refused() {
     let dir = work_dir("reserved_name");
-    let input = dir.join("module.wasm");
-    std::fs::write(&input, with_reserved_export_name()).expect("write the module");
-    let output = dir.join("module.aot");
-    let run = aotc(&[
-        input.to_str().expect("UTF-8 path"),
-        "-o",
-        output.to_str().expect("UTF-8 path"),
-    ]);
+    let (run, output) = compile(&dir, &with_reserved_export_name(), &[]);
     assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
     assert!(
         text(&run.stderr).contains("reserved"),
@@ -239,14 +220,7 @@ fn reserved_export_names_are_refused() {
 #[test]
 fn invalid_modules_report_the_load_error() {
     let dir = work_dir("invalid");
-    let input = dir.join("module.wasm");
-    std::fs::write(&input, &SPIN_AND_STORE[..SPIN_AND_STORE.len() - 3]).expect("write");
-    let output = dir.join("module.aot");
-    let run = aotc(&[
-        input.to_str().expect("UTF-8 path"),
-        "-o",
-        output.to_str().expect("UTF-8 path"),
-    ]);
+    let (run, output) = compile(&dir, &SPIN_AND_STORE[..SPIN_AND_STORE.len() - 3], &[]);
     assert_eq!(run.status.code(), Some(1));
     assert!(
         text(&run.stderr).contains("loading the module failed"),
@@ -259,17 +233,7 @@ fn invalid_modules_report_the_load_error() {
 #[test]
 fn inspect_reads_stamps_and_refuses_the_rest() {
     let dir = work_dir("inspect");
-    let input = dir.join("module.wasm");
-    std::fs::write(&input, SPIN_AND_STORE).expect("write the module");
-    let output = dir.join("module.aot");
-    let compiled = aotc(&[
-        input.to_str().expect("UTF-8 path"),
-        "-o",
-        output.to_str().expect("UTF-8 path"),
-        "--target",
-        "riscv64",
-        "--xip",
-    ]);
+    let (compiled, output) = compile(&dir, SPIN_AND_STORE, &["--target", "riscv64", "--xip"]);
     assert!(compiled.status.success(), "{}", text(&compiled.stderr));
     let shown = aotc(&["--inspect", output.to_str().expect("UTF-8 path")]);
     assert!(shown.status.success());
@@ -285,6 +249,7 @@ fn inspect_reads_stamps_and_refuses_the_rest() {
             "{expected} missing from:\n{report}"
         );
     }
+    let input = dir.join("module.wasm");
     let refused = aotc(&["--inspect", input.to_str().expect("UTF-8 path")]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(text(&refused.stderr).contains("WebAssembly module"));
