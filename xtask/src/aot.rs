@@ -86,13 +86,24 @@ pub fn binary(root: &Path) -> PathBuf {
 /// The command that builds `xila-aotc` (release, in the tool's own workspace and target
 /// directory); [`REQUIREMENTS`] must be met.
 pub fn build_command(root: &Path) -> Cmd {
+    tool_cargo(root, "build")
+}
+
+/// The command that runs the compiler's own tests (release, sharing [`build_command`]'s
+/// build); [`REQUIREMENTS`] must be met.
+pub fn test_command(root: &Path) -> Cmd {
+    tool_cargo(root, "test")
+}
+
+/// `cargo SUBCOMMAND --release --locked` in the tool's workspace and target directory.
+fn tool_cargo(root: &Path, subcommand: &str) -> Cmd {
     let tool = root.join(TOOL_DIR);
     Cmd::cargo()
         // This workspace's WAMR defines must not reach the compiler's WAMR (its build script
         // refuses them); an empty value also keeps `.cargo/config.toml`'s from applying.
         .env("CFLAGS", "")
         .env("CXXFLAGS", "")
-        .args(["build", "--release", "--locked", "--target-dir"])
+        .args([subcommand, "--release", "--locked", "--target-dir"])
         .arg(tool.join("target"))
         .current_dir(&tool)
 }

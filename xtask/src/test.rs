@@ -117,11 +117,13 @@ pub fn aot_test_command(root: &Path, cargo_test_args: &[&str], filter: Option<&s
         .current_dir(root)
 }
 
-/// Builds the AOT compiler, runs the AOT tests, then the one about the instruction budget
-/// again in a metering build: only there does a budget exist to be refused for AOT modules.
+/// Builds the AOT compiler and runs its own tests (stamps, the stop-flag override, refusals),
+/// runs the AOT tests, then the one about the instruction budget again in a metering build:
+/// only there does a budget exist to be refused for AOT modules.
 fn aot_tests(root: &Path) -> Vec<Cmd> {
     vec![
         aot::build_command(root),
+        aot::test_command(root),
         aot_test_command(root, &[], None),
         metering_build(
             root,
@@ -257,17 +259,22 @@ mod tests {
     #[test]
     fn the_aot_step_builds_the_compiler_and_runs_the_ignored_aot_tests() {
         let step = steps(Path::new("/x"), &[]).remove(3);
-        assert_eq!(step.cmds.len(), 3);
+        assert_eq!(step.cmds.len(), 4);
         assert_eq!(
             step.cmds[0].display(),
             aot::build_command(Path::new("/x")).display()
         );
         assert_eq!(
             step.cmds[1].display(),
+            "CFLAGS='' CXXFLAGS='' cargo test --release --locked --target-dir \
+             /x/tools/aot-compiler/target"
+        );
+        assert_eq!(
+            step.cmds[2].display(),
             "XILA_AOTC=/x/tools/aot-compiler/target/release/xila-aotc cargo test -p \
              virtual-machine --features std --test aot -- --include-ignored"
         );
-        let metering = step.cmds[2].display();
+        let metering = step.cmds[3].display();
         assert!(
             metering.contains("-DWASM_ENABLE_INSTRUCTION_METERING=1")
                 && metering.contains("CARGO_TARGET_DIR=/x/target/metering")
