@@ -1,10 +1,12 @@
 //! The process's standard streams as guest stdio.
 //!
-//! Writes go straight to the locked standard handle and are flushed before returning, so a
-//! guest's stdout and stderr interleave in the order it wrote them (Rust's `stdout` is
-//! line-buffered on its own; these streams are not buffered at all on our side).
+//! Writes reach the process's file descriptors before returning (on unix straight through
+//! `write(2)`, without std's lock and line buffer), so a guest's stdout and stderr interleave
+//! in the order it wrote them.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
+#[cfg(not(unix))]
+use std::io::Write;
 
 use crate::stdio::StreamError;
 
@@ -40,7 +42,40 @@ impl embedded_io::Read for HostStdin {
     }
 }
 
-/// Writes all of `buffer` to `stream` and flushes it.
+/// Writes guest output straight to the process's file descriptor: one `write(2)` per guest
+/// write, no lock and no buffer on our side, so `flush` has nothing to do. Std's own buffered
+/// `Stdout` is flushed once before the first direct write, so what the host printed before
+/// the guest started comes first.
+#[cfg(unix)]
+mod direct {
+    use std::io::{self, Write};
+    use std::sync::Once;
+
+    use rustix::fd::BorrowedFd;
+
+    use super::stream_error;
+    use crate::stdio::StreamError;
+
+    static STD_STDOUT_FLUSHED: Once = Once::new();
+
+    /// One `write(2)` of (a prefix of) `buffer` to `fd`, retried when a signal interrupts it.
+    pub(super) fn write(fd: BorrowedFd<'_>, buffer: &[u8]) -> Result<usize, StreamError> {
+        STD_STDOUT_FLUSHED.call_once(|| {
+            // A failure here is std's buffered text lost, not the guest's: nothing to report.
+            let _ = io::stdout().flush();
+        });
+        loop {
+            match rustix::io::write(fd, buffer) {
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(errno) => return Err(stream_error(&io::Error::from(errno))),
+                Ok(count) => return Ok(count),
+            }
+        }
+    }
+}
+
+/// Writes all of `buffer` to `stream` and flushes it (hosts without `write(2)`).
+#[cfg(not(unix))]
 fn write_through(stream: &mut impl Write, buffer: &[u8]) -> Result<usize, StreamError> {
     stream
         .write_all(buffer)
@@ -49,7 +84,9 @@ fn write_through(stream: &mut impl Write, buffer: &[u8]) -> Result<usize, Stream
     Ok(buffer.len())
 }
 
-/// The process's standard output: every write is written whole and flushed.
+/// The process's standard output, unbuffered: every write reaches the file descriptor before
+/// it returns (on unix one `write(2)`, which may take only part of the buffer, like any
+/// `embedded_io::Write`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HostStdout;
 
@@ -59,10 +96,16 @@ impl embedded_io::ErrorType for HostStdout {
 
 impl embedded_io::Write for HostStdout {
     fn write(&mut self, buffer: &[u8]) -> Result<usize, StreamError> {
+        #[cfg(unix)]
+        return direct::write(rustix::stdio::stdout(), buffer);
+        #[cfg(not(unix))]
         write_through(&mut io::stdout().lock(), buffer)
     }
 
     fn flush(&mut self) -> Result<(), StreamError> {
+        #[cfg(unix)]
+        return Ok(());
+        #[cfg(not(unix))]
         io::stdout()
             .lock()
             .flush()
@@ -70,7 +113,7 @@ impl embedded_io::Write for HostStdout {
     }
 }
 
-/// The process's standard error: every write is written whole (and flushed).
+/// The process's standard error, unbuffered like [`HostStdout`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HostStderr;
 
@@ -80,14 +123,15 @@ impl embedded_io::ErrorType for HostStderr {
 
 impl embedded_io::Write for HostStderr {
     fn write(&mut self, buffer: &[u8]) -> Result<usize, StreamError> {
+        #[cfg(unix)]
+        return direct::write(rustix::stdio::stderr(), buffer);
+        #[cfg(not(unix))]
         write_through(&mut io::stderr().lock(), buffer)
     }
 
     fn flush(&mut self) -> Result<(), StreamError> {
-        io::stderr()
-            .lock()
-            .flush()
-            .map_err(|error| stream_error(&error))
+        // Std's stderr is not buffered either.
+        Ok(())
     }
 }
 
@@ -112,6 +156,60 @@ mod tests {
         assert_eq!(HostStderr.write(b"").unwrap(), 0);
         HostStdout.flush().unwrap();
         HostStderr.flush().unwrap();
+    }
+
+    #[cfg(unix)]
+    mod direct_writes {
+        use std::io::{PipeReader, PipeWriter, Read as _};
+        use std::os::fd::AsFd as _;
+
+        use rustix::fs::{OFlags, fcntl_getfl, fcntl_setfl};
+
+        use super::super::direct;
+        use crate::stdio::StreamError;
+
+        fn pipe() -> (PipeReader, PipeWriter) {
+            std::io::pipe().expect("a pipe")
+        }
+
+        #[test]
+        fn bytes_reach_the_descriptor_in_order_without_a_flush() {
+            let (mut reader, writer) = pipe();
+            assert_eq!(direct::write(writer.as_fd(), b"guest ").unwrap(), 6);
+            assert_eq!(direct::write(writer.as_fd(), b"output\n").unwrap(), 7);
+            drop(writer);
+            let mut received = std::vec::Vec::new();
+            reader.read_to_end(&mut received).unwrap();
+            assert_eq!(received, b"guest output\n");
+        }
+
+        #[test]
+        fn a_closed_reader_is_a_broken_pipe() {
+            // Rust programs (and the test harness) ignore SIGPIPE, so write(2) fails with EPIPE.
+            let (reader, writer) = pipe();
+            drop(reader);
+            assert_eq!(
+                direct::write(writer.as_fd(), b"lost"),
+                Err(StreamError::BrokenPipe)
+            );
+        }
+
+        #[test]
+        fn a_full_non_blocking_descriptor_would_block_after_a_partial_write() {
+            let (_reader, writer) = pipe();
+            let flags = fcntl_getfl(&writer).unwrap();
+            fcntl_setfl(&writer, flags | OFlags::NONBLOCK).unwrap();
+            let chunk = [0x5a_u8; 64 * 1024];
+            let mut outcome = direct::write(writer.as_fd(), &chunk);
+            let mut accepted = 0;
+            while let Ok(count) = outcome {
+                assert!(count > 0 && count <= chunk.len());
+                accepted += count;
+                outcome = direct::write(writer.as_fd(), &chunk);
+            }
+            assert!(accepted > 0, "the empty pipe took nothing");
+            assert_eq!(outcome, Err(StreamError::WouldBlock));
+        }
     }
 
     #[test]
