@@ -4,9 +4,9 @@
 //! `write(2)`, without std's lock and line buffer), so a guest's stdout and stderr interleave
 //! in the order it wrote them.
 
-use std::io::{self, Read};
 #[cfg(not(unix))]
 use std::io::Write;
+use std::io::{self, Read};
 
 use crate::stdio::StreamError;
 
