@@ -11,8 +11,8 @@ use virtual_machine::{Error, FailureClass};
 /// The run succeeded (the entry point returned, or `--invoke` printed its results).
 pub const SUCCESS: u8 = 0;
 
-/// The command line was wrong. clap uses 2 for its own errors; `xila-vm` uses it too for
-/// arguments it rejects after parsing.
+/// The command line was wrong: refused by the parser, or an argument rejected after parsing
+/// (like most Unix tools, and clap-based ones such as wasmtime).
 pub const USAGE: u8 = 2;
 
 /// The run exceeded `--timeout` (like GNU `timeout`).

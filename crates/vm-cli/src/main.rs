@@ -5,15 +5,14 @@
 //! options, and turns the outcome into an exit code (see [`exit_code`]). Every failure is
 //! reported as one line on stderr: `xila-vm: FILE: CAUSE`.
 
-mod cli;
+mod args;
 mod exit_code;
+mod help;
 mod invoke;
 mod units;
 
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
-
-use clap::Parser;
 use std::sync::Arc;
 
 use virtual_machine::bindings::graphics::GraphicsState;
@@ -28,7 +27,7 @@ use virtual_machine::host::net::{CapabilityNetwork, NetworkCapabilities};
 use virtual_machine::wasi::{WasiContext, WasiContextBuilder};
 use virtual_machine::{Allocator, InstanceData, LogLevel, RunOptions, VirtualMachine};
 
-use crate::cli::{Cli, Command, InputSpec, RunArgs};
+use crate::args::{Command, HelpPage, InputSpec, RunArgs, UsageError};
 
 /// Why a run failed: the exit code and the cause for the stderr line.
 #[derive(Debug)]
@@ -53,19 +52,48 @@ impl From<virtual_machine::Error> for Failure {
 }
 
 fn main() -> ExitCode {
-    // clap prints usage errors and exits with 2, or prints --help / --version and exits with 0.
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Run(args) => match run(&args) {
-            Ok(code) => ExitCode::from(code),
-            Err(failure) => {
-                // One line, whatever a host function's error message contains.
-                let cause = failure.cause.replace(['\r', '\n'], " ");
-                eprintln!("xila-vm: {}: {cause}", args.file.display());
-                ExitCode::from(failure.code)
-            }
-        },
+    let args = match args::parse(std::env::args_os().skip(1)) {
+        Ok(Command::Run(args)) => *args,
+        Ok(Command::ShowHelp(page)) => return print_to_stdout(page.text()),
+        Ok(Command::ShowVersion) => return print_to_stdout(args::VERSION_LINE),
+        Err(error) => return usage_error(&error),
+    };
+    match run(&args) {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            // One line, whatever a host function's error message contains.
+            let cause = failure.cause.replace(['\r', '\n'], " ");
+            eprintln!("xila-vm: {}: {cause}", args.file.display());
+            ExitCode::from(failure.code)
+        }
     }
+}
+
+/// Prints help or version text; success unless stdout is gone.
+fn print_to_stdout(text: &str) -> ExitCode {
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed stdout (`xila-vm --help | true`): the exit code says it, stderr need not.
+        Err(_) => ExitCode::from(exit_code::HOST_FAILURE),
+    }
+}
+
+/// Reports a refused command line on stderr, in the layout clap used, and exits with 2.
+fn usage_error(error: &UsageError) -> ExitCode {
+    if *error == UsageError::MissingCommand {
+        // A bare `xila-vm` gets the overview, as `git` does.
+        eprint!("{}", HelpPage::Top.text());
+    } else {
+        eprintln!(
+            "error: {error}\n\nUsage: {}\n\nFor more information, try '--help'.",
+            error.usage()
+        );
+    }
+    ExitCode::from(exit_code::USAGE)
 }
 
 /// Runs `xila-vm run`; returns the exit code of a run that did not fail.
