@@ -7,12 +7,12 @@
 //! to exit. Nothing of WAMR appears in this interface.
 //!
 //! WAMR resolves imports through one process-wide table of native symbols. This module
-//! registers each distinct `(module, name, type)` there once, with a shared trampoline that
-//! dispatches to the callback of the *calling instance's* linker, so different instances can
-//! link the same name to different callbacks.
+//! registers each distinct `(module, name, type)` there once — when a module importing it is
+//! first instantiated, not when it is defined, so defining the functions nobody imports costs
+//! little — with a shared trampoline that dispatches to the callback of the *calling
+//! instance's* linker, so different instances can link the same name to different callbacks.
 
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
 #[cfg(feature = "engine")]
 use alloc::ffi::CString;
 use alloc::string::String;
@@ -314,12 +314,20 @@ pub(crate) unsafe fn guest_memory<'a>(
 
 type Callback = dyn Fn(&mut HostContext<'_>, &mut [u64]) -> Result<(), HostTrap> + Send + Sync;
 
-/// What a linker knows of a host function besides its callback.
+/// What a linker knows of a host function besides its callback. Immutable once made, so
+/// linkers (and the process-wide registry) share one description per name.
 #[cfg_attr(not(feature = "engine"), allow(dead_code))]
 pub(crate) struct HostFunction {
     pub(crate) module: Box<str>,
     pub(crate) name: Box<str>,
     pub(crate) ty: FunctionType,
+}
+
+impl HostFunction {
+    /// Orders descriptions by `(module, name)`, without building owned keys.
+    fn cmp_name(&self, module: &str, name: &str) -> core::cmp::Ordering {
+        (&*self.module, &*self.name).cmp(&(module, name))
+    }
 }
 
 /// One entry of a linker's table: what the trampoline needs on every call is stored inline
@@ -335,41 +343,78 @@ struct Entry {
     function: Arc<HostFunction>,
 }
 
-/// A set of host functions that instances can import.
-///
-/// Cloning is cheap; instances keep the linker they were created with.
-#[derive(Clone)]
-pub struct Linker {
+/// The tables of a linker, shared by all its clones (and the instances made with it) until
+/// one clone defines more functions and gets its own copy.
+#[derive(Clone, Default)]
+struct LinkerTables {
     /// Indexed by the process-wide registration id of `(module, name)`.
     by_id: Vec<Option<Entry>>,
-    by_name: BTreeMap<(String, String), u32>,
+    /// The ids of the defined functions, sorted by `(module, name)`: names are looked up by
+    /// binary search over the entries' own names, so a lookup allocates nothing.
+    by_name: Vec<u32>,
+}
+
+impl LinkerTables {
+    fn entry(&self, id: u32) -> Option<&Entry> {
+        self.by_id.get(id as usize)?.as_ref()
+    }
+
+    /// Where `module.name` is in `by_name`: `Ok(position)` if defined, else `Err(position)`
+    /// at which it would be inserted.
+    fn search(&self, module: &str, name: &str) -> Result<usize, usize> {
+        self.by_name.binary_search_by(|id| match self.entry(*id) {
+            Some(entry) => entry.function.cmp_name(module, name),
+            // Every id in `by_name` has an entry (`define` adds both together).
+            None => core::cmp::Ordering::Less,
+        })
+    }
+}
+
+/// A set of host functions that instances can import.
+///
+/// Cloning is a reference count: clones, and the instances created with the linker, share
+/// its tables. Defining functions on a clone copies the tables first (copy on write), so it
+/// never changes what existing instances or other clones see.
+#[derive(Clone)]
+pub struct Linker {
+    tables: Arc<LinkerTables>,
 }
 
 impl core::fmt::Debug for Linker {
     fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let tables = &*self.tables;
         formatter
             .debug_list()
             .entries(
-                self.by_name
-                    .keys()
-                    .map(|(module, name)| alloc::format!("{module}.{name}")),
+                tables
+                    .by_name
+                    .iter()
+                    .filter_map(|id| tables.entry(*id))
+                    .map(|entry| {
+                        alloc::format!("{}.{}", entry.function.module, entry.function.name)
+                    }),
             )
             .finish()
     }
 }
 
 impl Linker {
-    /// An empty linker. Defining functions registers their names with WAMR, so the runtime
-    /// must be running.
+    /// An empty linker. Defining functions reserves their names process-wide (WAMR resolves
+    /// imports by name for the whole process), so the runtime must be running.
     #[cfg(feature = "engine")]
     pub fn new(_runtime: &Runtime) -> Self {
         Self {
-            by_id: Vec::new(),
-            by_name: BTreeMap::new(),
+            tables: Arc::new(LinkerTables::default()),
         }
     }
 
     /// Defines `module.name` as a host function with the signature of `callback`.
+    ///
+    /// Fails if this linker already defines the name ([`DefineError::Duplicate`]), if the
+    /// name contains NUL ([`DefineError::InvalidName`]), or if a linker anywhere in the
+    /// process defined it with another signature ([`DefineError::SignatureConflict`]).
+    /// Defining is cheap: the name reaches WAMR's native-symbol table only when a module
+    /// importing it is instantiated.
     ///
     /// ```ignore
     /// linker.define("env", "add", |_context, (a, b): (i32, i32)| Ok(a.wrapping_add(b)))?;
@@ -385,6 +430,12 @@ impl Linker {
         R: WasmResults,
         F: Fn(&mut HostContext<'_>, P) -> Result<R, HostTrap> + Send + Sync + 'static,
     {
+        let Err(position) = self.tables.search(module, name) else {
+            return Err(DefineError::Duplicate {
+                module: String::from(module),
+                name: String::from(name),
+            });
+        };
         let ty = FunctionType::new(P::types(), R::types());
         let parameter_count = ty.params().len();
         let erased = move |context: &mut HostContext<'_>, slots: &mut [u64]| {
@@ -395,57 +446,69 @@ impl Linker {
             }
             Ok(())
         };
-        if self
-            .by_name
-            .contains_key(&(String::from(module), String::from(name)))
-        {
-            return Err(DefineError::Duplicate {
-                module: String::from(module),
-                name: String::from(name),
-            });
-        }
         #[cfg(feature = "engine")]
-        let id = registry::register(module, name, &ty)?;
+        let (id, function) = registry::register(module, name, ty)?;
         // Without the engine there is no process-wide registry: number functions per linker.
         #[cfg(not(feature = "engine"))]
-        let id = u32::try_from(self.by_id.len()).map_err(|_| DefineError::RegistrationFailed {
-            module: String::from(module),
-            name: String::from(name),
-        })?;
-        let index = id as usize;
-        if self.by_id.len() <= index {
-            self.by_id.resize(index + 1, None);
-        }
-        self.by_id[index] = Some(Entry {
-            callback: Arc::new(erased),
-            slot_count: parameter_count.max(1),
-            function: Arc::new(HostFunction {
+        let (id, function) = {
+            let id = u32::try_from(self.tables.by_id.len()).map_err(|_| {
+                DefineError::RegistrationFailed {
+                    module: String::from(module),
+                    name: String::from(name),
+                }
+            })?;
+            let function = Arc::new(HostFunction {
                 module: module.into(),
                 name: name.into(),
                 ty,
-            }),
+            });
+            (id, function)
+        };
+        let tables = Arc::make_mut(&mut self.tables);
+        let index = id as usize;
+        if tables.by_id.len() <= index {
+            tables.by_id.resize(index + 1, None);
+        }
+        tables.by_id[index] = Some(Entry {
+            callback: Arc::new(erased),
+            slot_count: parameter_count.max(1),
+            function,
         });
-        self.by_name
-            .insert((String::from(module), String::from(name)), id);
+        tables.by_name.insert(position, id);
         Ok(self)
     }
 
-    /// The function defined as `module.name`, if any.
-    pub(crate) fn lookup(&self, module: &str, name: &str) -> Option<&HostFunction> {
-        let id = self
-            .by_name
-            .get(&(String::from(module), String::from(name)))?;
-        Some(&self.entry(*id)?.function)
+    /// The registration id and description of the function defined as `module.name`.
+    pub(crate) fn lookup(&self, module: &str, name: &str) -> Option<(u32, &HostFunction)> {
+        let position = self.tables.search(module, name).ok()?;
+        let id = *self.tables.by_name.get(position)?;
+        Some((id, &self.tables.entry(id)?.function))
     }
 
     #[cfg_attr(not(feature = "engine"), allow(dead_code))]
     fn entry(&self, id: u32) -> Option<&Entry> {
-        self.by_id.get(id as usize)?.as_ref()
+        self.tables.entry(id)
     }
 
     /// Whether `module.name` is defined.
     pub fn contains(&self, module: &str, name: &str) -> bool {
         self.lookup(module, name).is_some()
+    }
+
+    /// How many functions are defined.
+    pub fn len(&self) -> usize {
+        self.tables.by_name.len()
+    }
+
+    /// Whether no function is defined.
+    pub fn is_empty(&self) -> bool {
+        self.tables.by_name.is_empty()
+    }
+
+    /// Whether `self` and `other` share their tables (one is an unmodified clone of the
+    /// other), e.g. a VM's linker and the instances it created.
+    pub fn shares_tables_with(&self, other: &Linker) -> bool {
+        Arc::ptr_eq(&self.tables, &other.tables)
     }
 }
 
@@ -538,85 +601,188 @@ fn run_guarded<T>(callback: impl FnOnce() -> T) -> Result<T, ()> {
     Ok(callback())
 }
 
-/// The process-wide registration of host-function names with WAMR.
+/// The process-wide registry of host-function names, and their registration with WAMR.
+///
+/// Defining a function only reserves its id and signature here; the name reaches WAMR's
+/// native-symbol table (C strings leaked for WAMR, a node in its list, a sort) the first time
+/// a module importing it is instantiated. A VM defines a hundred functions of which a typical
+/// app imports a dozen, so this keeps both start-up and WAMR's lookup list short.
 #[cfg(feature = "engine")]
 pub(crate) mod registry {
     use super::*;
 
     struct Registered {
-        module: String,
-        name: String,
-        ty: FunctionType,
+        function: Arc<HostFunction>,
+        /// Whether WAMR's native-symbol table has the name yet.
+        known_to_wamr: bool,
     }
 
-    /// Guards both our list and WAMR's native-symbol table, which WAMR does not lock itself:
-    /// registration and import resolution must not interleave.
-    static REGISTRY: spin::Mutex<Vec<Registered>> = spin::Mutex::new(Vec::new());
+    struct Registry {
+        /// Indexed by id; an id is never reused.
+        functions: Vec<Registered>,
+        /// The ids, sorted by `(module, name)`.
+        by_name: Vec<u32>,
+    }
 
-    /// Returns the id of `module.name`, registering it with WAMR on first use.
+    impl Registry {
+        fn function(&self, id: u32) -> Option<&Arc<HostFunction>> {
+            self.functions
+                .get(id as usize)
+                .map(|registered| &registered.function)
+        }
+    }
+
+    /// Guards both our registry and WAMR's native-symbol table, which WAMR does not lock
+    /// itself: registration and import resolution must not interleave.
+    static REGISTRY: spin::Mutex<Registry> = spin::Mutex::new(Registry {
+        functions: Vec::new(),
+        by_name: Vec::new(),
+    });
+
+    /// Returns the id of `module.name` and its shared description, reserving both on first
+    /// use. Fails if the name was reserved with another signature or contains NUL.
     pub(crate) fn register(
         module: &str,
         name: &str,
-        ty: &FunctionType,
-    ) -> Result<u32, DefineError> {
+        ty: FunctionType,
+    ) -> Result<(u32, Arc<HostFunction>), DefineError> {
         let mut registry = REGISTRY.lock();
-        if let Some((id, existing)) = registry
-            .iter()
-            .enumerate()
-            .find(|(_, entry)| entry.module == module && entry.name == name)
-        {
-            return if existing.ty == *ty {
-                Ok(id as u32)
-            } else {
-                Err(DefineError::SignatureConflict {
-                    module: String::from(module),
-                    name: String::from(name),
-                    existing: Box::new(existing.ty.clone()),
-                    requested: Box::new(ty.clone()),
+        let search = registry.by_name.binary_search_by(|id| {
+            registry
+                .function(*id)
+                .map_or(core::cmp::Ordering::Less, |function| {
+                    function.cmp_name(module, name)
                 })
-            };
-        }
-        let invalid = || DefineError::InvalidName {
-            module: String::from(module),
-            name: String::from(name),
+        });
+        let position = match search {
+            Ok(position) => {
+                let existing = registry
+                    .by_name
+                    .get(position)
+                    .and_then(|id| Some((*id, registry.function(*id)?)));
+                return match existing {
+                    Some((id, existing)) if existing.ty == ty => Ok((id, existing.clone())),
+                    Some((_, existing)) => Err(DefineError::SignatureConflict {
+                        module: String::from(module),
+                        name: String::from(name),
+                        existing: Box::new(existing.ty.clone()),
+                        requested: Box::new(ty),
+                    }),
+                    // Unreachable: `by_name` holds only ids of `functions`.
+                    None => Err(DefineError::RegistrationFailed {
+                        module: String::from(module),
+                        name: String::from(name),
+                    }),
+                };
+            }
+            Err(position) => position,
         };
-        let module_c = CString::new(module).map_err(|_| invalid())?;
-        let name_c = CString::new(name).map_err(|_| invalid())?;
-        let id = u32::try_from(registry.len()).map_err(|_| DefineError::RegistrationFailed {
-            module: String::from(module),
-            name: String::from(name),
-        })?;
-        // WAMR keeps pointers to the symbol array and its strings forever, so they are leaked
-        // on purpose: one small allocation per distinct host-function name in the process.
-        let symbol = Box::leak(Box::new([sys::NativeSymbol {
-            symbol: name_c.into_raw(),
-            func_ptr: trampoline as *mut c_void,
-            signature: signature(ty).into_raw(),
-            attachment: id as usize as *mut c_void,
-        }]));
-        // SAFETY: the module name, symbol array and strings are leaked and so outlive WAMR;
-        // the registry lock serialises WAMR's unsynchronised symbol table.
-        let registered = unsafe {
-            sys::wasm_runtime_register_natives_raw(module_c.into_raw(), symbol.as_mut_ptr(), 1)
-        };
-        if !registered {
-            return Err(DefineError::RegistrationFailed {
+        // The names become C strings for WAMR.
+        if module.contains('\0') || name.contains('\0') {
+            return Err(DefineError::InvalidName {
                 module: String::from(module),
                 name: String::from(name),
             });
         }
-        registry.push(Registered {
-            module: String::from(module),
-            name: String::from(name),
-            ty: ty.clone(),
+        let id = u32::try_from(registry.functions.len()).map_err(|_| {
+            DefineError::RegistrationFailed {
+                module: String::from(module),
+                name: String::from(name),
+            }
+        })?;
+        let function = Arc::new(HostFunction {
+            module: module.into(),
+            name: name.into(),
+            ty,
         });
-        Ok(id)
+        registry.functions.push(Registered {
+            function: function.clone(),
+            known_to_wamr: false,
+        });
+        registry.by_name.insert(position, id);
+        Ok((id, function))
     }
 
-    /// Runs `resolve` while no registration can modify WAMR's symbol table.
-    pub(crate) fn while_locked<T>(resolve: impl FnOnce() -> T) -> T {
-        let _guard = REGISTRY.lock();
-        resolve()
+    /// Adds the functions `ids` to WAMR's native-symbol table if they are not there yet,
+    /// then runs `resolve` before any other registration can modify that table.
+    pub(crate) fn resolve_with<T>(
+        ids: &[u32],
+        resolve: impl FnOnce() -> T,
+    ) -> Result<T, DefineError> {
+        let mut registry = REGISTRY.lock();
+        let mut missing: Vec<u32> = ids
+            .iter()
+            .copied()
+            .filter(|id| {
+                registry
+                    .functions
+                    .get(*id as usize)
+                    .is_some_and(|registered| !registered.known_to_wamr)
+            })
+            .collect();
+        if !missing.is_empty() {
+            let module_of = |id: &u32| registry.function(*id).map(|function| &*function.module);
+            missing.sort_unstable_by(|a, b| module_of(a).cmp(&module_of(b)).then(a.cmp(b)));
+            missing.dedup();
+            // One WAMR registration per import module: WAMR walks a list of them per lookup.
+            let batch_lengths: Vec<usize> = missing
+                .chunk_by(|a, b| module_of(a) == module_of(b))
+                .map(<[u32]>::len)
+                .collect();
+            let mut rest = &missing[..];
+            for length in batch_lengths {
+                let (batch, after) = rest.split_at(length);
+                add_to_wamr(&registry, batch)?;
+                for id in batch {
+                    if let Some(registered) = registry.functions.get_mut(*id as usize) {
+                        registered.known_to_wamr = true;
+                    }
+                }
+                rest = after;
+            }
+        }
+        Ok(resolve())
+    }
+
+    /// Registers `batch` (ids of functions of one import module) with WAMR.
+    fn add_to_wamr(registry: &Registry, batch: &[u32]) -> Result<(), DefineError> {
+        let functions: Vec<(u32, &HostFunction)> = batch
+            .iter()
+            .filter_map(|id| Some((*id, &**registry.function(*id)?)))
+            .collect();
+        let Some((_, first)) = functions.first() else {
+            return Ok(());
+        };
+        let failed = |function: &HostFunction| DefineError::RegistrationFailed {
+            module: String::from(&*function.module),
+            name: String::from(&*function.name),
+        };
+        // Names were checked free of NUL when they were reserved.
+        let module_c = CString::new(&*first.module).map_err(|_| failed(first))?;
+        let symbols = functions
+            .iter()
+            .map(|(id, function)| {
+                Ok(sys::NativeSymbol {
+                    symbol: CString::new(&*function.name)
+                        .map_err(|_| failed(function))?
+                        .into_raw(),
+                    func_ptr: trampoline as *mut c_void,
+                    signature: signature(&function.ty).into_raw(),
+                    attachment: *id as usize as *mut c_void,
+                })
+            })
+            .collect::<Result<Vec<_>, DefineError>>()?;
+        let count = u32::try_from(symbols.len()).map_err(|_| failed(first))?;
+        // WAMR keeps pointers to the symbol array and its strings forever, so they are leaked
+        // on purpose: once per distinct host-function name the process's modules import.
+        let symbols = Box::leak(symbols.into_boxed_slice());
+        // SAFETY: the module name, symbol array and strings are leaked and so outlive WAMR;
+        // `count` is the array's length; the registry lock (held by the caller) serialises
+        // WAMR's unsynchronised symbol table.
+        let added = unsafe {
+            sys::wasm_runtime_register_natives_raw(module_c.into_raw(), symbols.as_mut_ptr(), count)
+        };
+        if added { Ok(()) } else { Err(failed(first)) }
     }
 
     /// WAMR's signature string for raw natives, e.g. `(iI)f`.

@@ -2,7 +2,7 @@
 
 use alloc::boxed::Box;
 use alloc::ffi::CString;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::ffi::c_char;
@@ -284,14 +284,14 @@ impl Instance {
         {
             return Err(InstantiationError::BudgetNotForAot { budget });
         }
-        check_imports(module, linker)?;
+        let import_ids = check_imports(module, linker)?;
         ensure_thread_env();
         let mut state = Box::new(InstanceState {
             linker: linker.clone(),
             data,
             pending: None,
         });
-        let raw = instantiate(module, &limits, &mut *state)?;
+        let raw = instantiate(module, &import_ids, &limits, &mut *state)?;
         if let Err(error) = check_initial_memory(raw, &limits) {
             // SAFETY: `raw` is live and has no exec env yet.
             unsafe { sys::wasm_runtime_deinstantiate(raw) };
@@ -348,6 +348,12 @@ impl Instance {
     /// Whether an earlier trap, exit or stop made the instance unusable.
     pub fn is_unusable(&self) -> bool {
         self.unusable || self.stop.requested.load(Ordering::SeqCst)
+    }
+
+    /// The host functions the instance was created with: a clone of the linker given to
+    /// [`new`](Self::new), sharing its tables.
+    pub fn linker(&self) -> &Linker {
+        &self.state.linker
     }
 
     /// The host-side data of this instance.
@@ -547,8 +553,12 @@ impl Drop for Instance {
     }
 }
 
-fn check_imports(module: &Module, linker: &Linker) -> Result<(), InstantiationError> {
-    for import in module.imports() {
+/// Checks that `linker` defines every import of `module` with the right type; returns the
+/// registration ids of the imported functions.
+fn check_imports(module: &Module, linker: &Linker) -> Result<Vec<u32>, InstantiationError> {
+    let imports = module.imports();
+    let mut ids = Vec::with_capacity(imports.len());
+    for import in imports {
         let ty = match import.kind {
             ExternKind::Function(Ok(ty)) => ty,
             ExternKind::Function(Err(value_type)) => {
@@ -566,7 +576,7 @@ fn check_imports(module: &Module, linker: &Linker) -> Result<(), InstantiationEr
                 });
             }
         };
-        let Some(function) = linker.lookup(&import.module, &import.name) else {
+        let Some((id, function)) = linker.lookup(&import.module, &import.name) else {
             return Err(InstantiationError::MissingImport {
                 module: import.module,
                 name: import.name,
@@ -580,8 +590,9 @@ fn check_imports(module: &Module, linker: &Linker) -> Result<(), InstantiationEr
                 expected: Box::new(ty),
             });
         }
+        ids.push(id);
     }
-    Ok(())
+    Ok(ids)
 }
 
 /// WAMR caps growth at `max_memory_pages` but lets a larger *initial* memory through; the
@@ -615,13 +626,17 @@ fn check_initial_memory(
 
 fn instantiate(
     module: &Module,
+    import_ids: &[u32],
     limits: &Limits,
     state: *mut InstanceState,
 ) -> Result<sys::wasm_module_inst_t, InstantiationError> {
-    // Every import is defined (checked above), hence registered with WAMR; resolving now links
-    // them to the trampoline.
+    // Every import is defined (checked above); once WAMR has their names, resolving links them
+    // to the trampoline.
     // SAFETY: live module; the registry lock serialises WAMR's symbol table.
-    registry::while_locked(|| unsafe { sys::wasm_runtime_resolve_symbols(module.inner.raw) });
+    registry::resolve_with(import_ids, || unsafe {
+        sys::wasm_runtime_resolve_symbols(module.inner.raw)
+    })
+    .map_err(|error| InstantiationError::Wamr(error.to_string()))?;
     let mut args: *mut sys::InstantiationArgs2 = core::ptr::null_mut();
     // SAFETY: `args` is a valid out-pointer.
     if !unsafe { sys::wasm_runtime_instantiation_args_create(&mut args) } {

@@ -309,3 +309,84 @@ fn a_module_without_memory_gives_host_functions_an_error_not_a_view() {
     let mut instance = instance_with(wat, &linker, Limits::default());
     assert_eq!(instance.call("f", &[]).unwrap(), vec![Value::I32(1)]);
 }
+
+#[test]
+fn instances_share_their_linker_until_a_clone_defines_more() {
+    let answer = r#"(module (import "share" "answer" (func $answer (result i32)))
+        (func (export "f") (result i32) (call $answer)))"#;
+    let mut linker = Linker::new(runtime());
+    linker
+        .define("share", "answer", |_context, (): ()| Ok(42))
+        .unwrap();
+    let first = instance_with(answer, &linker, Limits::default());
+    let second = instance_with(answer, &linker, Limits::default());
+    assert!(first.linker().shares_tables_with(&linker));
+    assert!(second.linker().shares_tables_with(first.linker()));
+
+    // Defining on a clone copies its tables: the instances and the original keep theirs.
+    let mut extended = linker.clone();
+    assert!(extended.shares_tables_with(&linker));
+    extended
+        .define("share", "double", |_context, (value,): (i32,)| {
+            Ok(value.wrapping_mul(2))
+        })
+        .unwrap();
+    assert!(!extended.shares_tables_with(&linker));
+    assert_eq!((linker.len(), extended.len()), (1, 2));
+    assert!(!linker.contains("share", "double"));
+    assert!(!first.linker().contains("share", "double"));
+    assert!(first.linker().shares_tables_with(&linker));
+
+    let double = r#"(module (import "share" "double" (func $double (param i32) (result i32)))
+        (func (export "f") (result i32) (call $double (i32.const 21))))"#;
+    let mut doubled = instance_with(double, &extended, Limits::default());
+    assert_eq!(doubled.call("f", &[]).unwrap(), vec![Value::I32(42)]);
+    assert!(matches!(
+        Instance::new(
+            runtime(),
+            &module(double),
+            &linker,
+            Limits::default(),
+            InstanceData::new()
+        ),
+        Err(InstantiationError::MissingImport { .. })
+    ));
+}
+
+#[test]
+fn imports_from_several_modules_resolve_when_first_instantiated() {
+    // Names reach WAMR when a module importing them is instantiated, one batch per import
+    // module; names defined but never imported must not disturb that.
+    let mut linker = Linker::new(runtime());
+    linker
+        .define("batch_a", "one", |_context, (): ()| Ok(1))
+        .unwrap()
+        .define("batch_a", "unused", |_context, (): ()| Ok(-1))
+        .unwrap()
+        .define("batch_b", "ten", |_context, (value,): (i32,)| {
+            Ok(value.wrapping_mul(10))
+        })
+        .unwrap()
+        .define("batch_b", "hundred", |_context, (value,): (i64,)| {
+            Ok(value.wrapping_mul(100))
+        })
+        .unwrap();
+    let wat = r#"(module
+        (import "batch_b" "ten" (func $ten (param i32) (result i32)))
+        (import "batch_a" "one" (func $one (result i32)))
+        (import "batch_b" "hundred" (func $hundred (param i64) (result i64)))
+        (func (export "f") (result i32) (call $ten (call $one)))
+        (func (export "g") (result i64) (call $hundred (i64.const 3))))"#;
+    let mut first = instance_with(wat, &linker, Limits::default());
+    assert_eq!(first.call("f", &[]).unwrap(), vec![Value::I32(10)]);
+    assert_eq!(first.call("g", &[]).unwrap(), vec![Value::I64(300)]);
+    // A second instance finds the names registered already.
+    let mut second = instance_with(wat, &linker, Limits::default());
+    assert_eq!(second.call("g", &[]).unwrap(), vec![Value::I64(300)]);
+    // The unused name is reserved with its type all the same.
+    let mut other = Linker::new(runtime());
+    assert!(matches!(
+        other.define("batch_a", "unused", |_context, (): ()| Ok(0i64)),
+        Err(DefineError::SignatureConflict { .. })
+    ));
+}
