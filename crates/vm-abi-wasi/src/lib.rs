@@ -46,8 +46,25 @@ pub(crate) fn call(
     let Ok(mut memory) = memory else {
         return Ok(i32::from(Errno::Fault.raw()));
     };
-    Ok(match body(&mut memory, wasi) {
+    Ok(errno_code(body(&mut memory, wasi)))
+}
+
+/// [`call`] for the functions that take no pointer: the guest's memory is not looked up
+/// (that takes several WAMR calls), so they also work for a module without linear memory.
+pub(crate) fn call_without_memory(
+    context: &mut HostContext<'_>,
+    body: impl FnOnce(&mut WasiContext) -> WasiResult,
+) -> Result<i32, HostTrap> {
+    let wasi = context
+        .data::<WasiContext>()
+        .ok_or(HostTrap::error(MissingContext))?;
+    Ok(errno_code(body(wasi)))
+}
+
+/// The `errno` the guest receives for `result`.
+fn errno_code(result: WasiResult) -> i32 {
+    match result {
         Ok(()) => 0,
         Err(errno) => i32::from(errno.raw()),
-    })
+    }
 }

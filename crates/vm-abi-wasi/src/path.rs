@@ -48,6 +48,7 @@
 //! `path_link` source), or no error at all (`path_filestat_set_times` with nothing to
 //! change), this layer says `ENAMETOOLONG` instead.
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -71,24 +72,25 @@ pub const MAX_SYMLINK_EXPANSIONS: u32 = 40;
 
 /// What the last component of a resolved path is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Last {
+pub enum Last<'p> {
     /// The entry `name` of [`Resolved::directory`]: it may not exist yet (creation), and is
     /// not followed if it is a symbolic link (unless following was asked for, in which case
-    /// it is not a symbolic link, or a dangling one's final target).
-    Name(String),
+    /// it is not a symbolic link, or a dangling one's final target). Borrowed from the
+    /// guest's path unless it came from a symbolic link's target.
+    Name(Cow<'p, str>),
     /// [`Resolved::directory`] itself: the path was `.`, ended in `..`, or ended with `/`.
     Itself,
 }
 
-/// A path resolved inside its base directory.
-pub struct Resolved {
+/// A path resolved inside its base directory; `'p` is the lifetime of the guest's path.
+pub struct Resolved<'p> {
     /// The directory holding the last component (for [`Last::Itself`]: the object itself).
     pub directory: Arc<dyn Directory>,
     /// The last component.
-    pub last: Last,
+    pub last: Last<'p>,
 }
 
-impl core::fmt::Debug for Resolved {
+impl core::fmt::Debug for Resolved<'_> {
     fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         // `dyn Directory` has no `Debug`; the last component is what matters when debugging.
         formatter
@@ -128,7 +130,7 @@ pub fn has_trailing_slash(path: &str) -> bool {
 /// link that some non-sandboxed program would follow out of the preopen. A NUL is `EINVAL`;
 /// an empty target is left to the adapter (`ENOENT` on Linux).
 pub fn check_symlink_target(target: &str) -> WasiResult {
-    if target.contains('\0') {
+    if contains_nul(target) {
         return Err(Errno::Invalid);
     }
     if target.starts_with('/') {
@@ -147,13 +149,23 @@ pub fn check_link_to_return(target: &str) -> WasiResult {
     Ok(())
 }
 
+/// Whether `text` contains a NUL byte. The whole text is scanned without an early exit, so
+/// the loop vectorises: guest paths are short, and a path with a NUL is an error anyway.
+fn contains_nul(text: &str) -> bool {
+    text.bytes().fold(false, |found, byte| found | (byte == 0))
+}
+
 /// Resolves `path` relative to `base` (see the [module documentation](self) for the rules).
 ///
 /// With `follow_last`, a symbolic link as the last component is expanded as well
 /// (`lookupflags::SYMLINK_FOLLOW`); otherwise the last component is returned as named.
 /// Nothing is created or changed: the adapter is only asked to open directories, to stat the
 /// last component (when following) and to read links.
-pub fn resolve(base: &Arc<dyn Directory>, path: &str, follow_last: bool) -> WasiResult<Resolved> {
+pub fn resolve<'p>(
+    base: &Arc<dyn Directory>,
+    path: &'p str,
+    follow_last: bool,
+) -> WasiResult<Resolved<'p>> {
     resolve_with(base, path, follow_last, false)
 }
 
@@ -162,24 +174,24 @@ pub fn resolve(base: &Arc<dyn Directory>, path: &str, follow_last: bool) -> Wasi
 /// `EISDIR`, whatever the name is, once its directory is reached (Linux `open`, and what
 /// wasmtime returns: creating `new/` or through a link to `file/`). An explicit `.` after
 /// the name does not count (`new/.` is `ENOENT`), and the path `./` names the base itself.
-pub fn resolve_for_create(
+pub fn resolve_for_create<'p>(
     base: &Arc<dyn Directory>,
-    path: &str,
+    path: &'p str,
     follow_last: bool,
-) -> WasiResult<Resolved> {
+) -> WasiResult<Resolved<'p>> {
     resolve_with(base, path, follow_last, true)
 }
 
-fn resolve_with(
+fn resolve_with<'p>(
     base: &Arc<dyn Directory>,
-    path: &str,
+    path: &'p str,
     follow_last: bool,
     creating: bool,
-) -> WasiResult<Resolved> {
+) -> WasiResult<Resolved<'p>> {
     if path.is_empty() {
         return Err(Errno::NoEntry);
     }
-    if path.contains('\0') {
+    if contains_nul(path) {
         return Err(Errno::Invalid);
     }
     if path.len() > MAX_PATH_LENGTH as usize {
@@ -188,21 +200,22 @@ fn resolve_with(
     if path.starts_with('/') {
         return Err(Errno::Permission);
     }
-    let mut walk = Walk {
-        stack: alloc::vec![base.clone()],
-        pending: Vec::new(),
+    let walk = Walk {
+        base,
+        entered: Vec::new(),
+        path,
+        links: Vec::new(),
         expansions: 0,
         creating,
     };
-    walk.push_path(path);
     walk.run(follow_last)
 }
 
 /// One step of a path still to be walked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Step {
+enum Step<'p> {
     /// A name to look up in the current directory.
-    Name(String),
+    Name(Cow<'p, str>),
     /// `.`: stay here (the previous step must have been a directory).
     Here,
     /// The marker a trailing slash leaves: like [`Step::Here`], except for creation (see
@@ -212,76 +225,124 @@ enum Step {
     Up,
 }
 
+impl<'p> Step<'p> {
+    /// The step a piece of a path stands for (see [`split_next`]); `name` makes the
+    /// [`Step::Name`] with the lifetime the caller can give it.
+    fn of(piece: &str, name: impl FnOnce() -> Cow<'p, str>) -> Self {
+        match piece {
+            "" => Step::Slash,
+            "." => Step::Here,
+            ".." => Step::Up,
+            _ => Step::Name(name()),
+        }
+    }
+}
+
+/// Splits the next piece off the front of `text`, the part of a path not walked yet (which
+/// starts with a component or with the slashes after one): a component, or `""` for the
+/// slashes ending the text. Repeated slashes separate nothing. `None` when nothing is left.
+fn split_next<'t>(text: &mut &'t str) -> Option<&'t str> {
+    if text.is_empty() {
+        return None;
+    }
+    let trimmed = text.trim_start_matches('/');
+    let end = trimmed.find('/').unwrap_or(trimmed.len());
+    let (component, rest) = trimmed.split_at(end);
+    *text = rest;
+    Some(component)
+}
+
 /// The state of one resolution.
-struct Walk {
-    /// Directories entered so far; the first is the base and is never popped.
-    stack: Vec<Arc<dyn Directory>>,
-    /// Steps still to walk, **last first** (so `pop` gives the next one and a symbolic
-    /// link's target can be pushed in front of the rest).
-    pending: Vec<Step>,
+///
+/// The common path — no symbolic links, no `..` — allocates nothing: components are
+/// borrowed from the guest's path, and the stacks stay empty.
+struct Walk<'b, 'p> {
+    /// The directory the path is relative to; never left.
+    base: &'b Arc<dyn Directory>,
+    /// Directories entered below the base, innermost last.
+    entered: Vec<Arc<dyn Directory>>,
+    /// The part of the guest's path not walked yet.
+    path: &'p str,
+    /// Targets of expanded symbolic links, innermost last, each with the byte offset of the
+    /// part not walked yet: a link's target is walked before the rest of the text that
+    /// named it.
+    links: Vec<(String, usize)>,
     /// Symbolic links expanded so far.
     expansions: u32,
     /// Resolving for `O_CREAT` ([`resolve_for_create`]).
     creating: bool,
 }
 
-impl Walk {
-    /// Queues the components of the relative `path` in front of what is pending.
-    fn push_path(&mut self, path: &str) {
-        // A trailing slash requires a directory: remember it as a final "stay here", which
-        // turns the last name into an intermediate step (opened as a directory).
-        if path.ends_with('/') {
-            self.pending.push(Step::Slash);
-        }
-        for component in path.rsplit('/') {
-            match component {
-                // Repeated slashes: nothing between them.
-                "" => {}
-                "." => self.pending.push(Step::Here),
-                ".." => self.pending.push(Step::Up),
-                name => self.pending.push(Step::Name(String::from(name))),
-            }
-        }
-    }
-
+impl<'p> Walk<'_, 'p> {
     /// The directory the walk stands in.
-    fn current(&self) -> WasiResult<&Arc<dyn Directory>> {
-        // The stack starts with the base and `Up` never pops it, so it is never empty; an
-        // error rather than a panic keeps that an invariant instead of an assumption.
-        self.stack.last().ok_or(Errno::Io)
+    fn current(&self) -> &Arc<dyn Directory> {
+        self.entered.last().unwrap_or(self.base)
     }
 
-    fn run(mut self, follow_last: bool) -> WasiResult<Resolved> {
-        while let Some(step) = self.pending.pop() {
+    /// Takes the next step, from the innermost link target not walked yet, else from the
+    /// guest's path.
+    fn next(&mut self) -> Option<Step<'p>> {
+        while let Some((target, offset)) = self.links.last_mut() {
+            let mut text = target.get(*offset..).unwrap_or("");
+            if let Some(piece) = split_next(&mut text) {
+                *offset = target.len() - text.len();
+                // A name from a link's target is copied: the target is dropped once walked.
+                return Some(Step::of(piece, || Cow::Owned(String::from(piece))));
+            }
+            self.links.pop();
+        }
+        let piece = split_next(&mut self.path)?;
+        Some(Step::of(piece, || Cow::Borrowed(piece)))
+    }
+
+    /// The texts not walked yet (the guest's path last).
+    fn remaining(&self) -> impl Iterator<Item = &str> {
+        self.links
+            .iter()
+            .map(|(target, offset)| target.get(*offset..).unwrap_or(""))
+            .chain(core::iter::once(self.path))
+    }
+
+    /// Whether no step is left at all.
+    fn is_done(&self) -> bool {
+        self.remaining().all(str::is_empty)
+    }
+
+    /// Whether the steps left are all [`Step::Slash`] (and there is at least one): what is
+    /// left of each text is only slashes, which can only end it.
+    fn only_slashes_left(&self) -> bool {
+        !self.is_done()
+            && self
+                .remaining()
+                .all(|text| text.bytes().all(|byte| byte == b'/'))
+    }
+
+    fn run(mut self, follow_last: bool) -> WasiResult<Resolved<'p>> {
+        while let Some(step) = self.next() {
             match step {
                 Step::Here | Step::Slash => {}
                 Step::Up => {
-                    if self.stack.len() <= 1 {
-                        // Popping the base: the path leaves its directory descriptor.
+                    if self.entered.pop().is_none() {
+                        // Leaving the base: the path leaves its directory descriptor.
                         return Err(Errno::Permission);
                     }
-                    self.stack.pop();
                 }
                 Step::Name(name) => {
                     if name.len() > MAX_NAME_LENGTH {
                         return Err(Errno::NameTooLong);
                     }
-                    if self.creating
-                        && !self.pending.is_empty()
-                        && self.pending.iter().all(|step| *step == Step::Slash)
-                    {
+                    if self.creating && self.only_slashes_left() {
                         // Creating `name/`: a directory was asked for, `open` makes files.
                         return Err(Errno::IsDirectory);
                     }
-                    if self.pending.is_empty() {
+                    if self.is_done() {
                         // The last component.
                         if follow_last && self.is_symlink(&name)? {
                             self.expand(&name)?;
                             continue;
                         }
-                        let directory = self.current()?.clone();
                         return Ok(Resolved {
-                            directory,
+                            directory: self.into_current(),
                             last: Last::Name(name),
                         });
                     }
@@ -291,17 +352,22 @@ impl Walk {
         }
         // The path ended in `.`, `..` or `/`: it names the directory the walk stands in.
         Ok(Resolved {
-            directory: self.current()?.clone(),
+            directory: self.into_current(),
             last: Last::Itself,
         })
     }
 
+    /// The directory the walk stands in, without cloning it again when it was entered.
+    fn into_current(mut self) -> Arc<dyn Directory> {
+        self.entered.pop().unwrap_or_else(|| self.base.clone())
+    }
+
     /// Enters the subdirectory `name`, expanding it first if it is a symbolic link.
     fn enter(&mut self, name: &str) -> WasiResult {
-        let opened = self.current()?.open_directory(name);
+        let opened = self.current().open_directory(name);
         match opened {
             Ok(directory) => {
-                self.stack.push(Arc::from(directory));
+                self.entered.push(Arc::from(directory));
                 Ok(())
             }
             // Adapters report a symbolic link they were asked to open as `SymlinkLoop`
@@ -314,7 +380,7 @@ impl Walk {
     /// Whether the entry `name` of the current directory is a symbolic link (a missing
     /// entry is not: it is returned as the last component, for creation).
     fn is_symlink(&self, name: &str) -> WasiResult<bool> {
-        match self.current()?.stat(name) {
+        match self.current().stat(name) {
             Ok(metadata) => Ok(metadata.file_type == FileType::SymbolicLink),
             Err(FsError::NotFound) => Ok(false),
             Err(error) => Err(error.into()),
@@ -327,7 +393,7 @@ impl Walk {
         if self.expansions > MAX_SYMLINK_EXPANSIONS {
             return Err(Errno::Loop);
         }
-        let target = match self.current()?.read_link(name) {
+        let target = match self.current().read_link(name) {
             Ok(target) => target,
             // `SymlinkLoop` from an entry that turns out not to be a link (replaced
             // meanwhile, or an adapter's genuine loop): report the loop.
@@ -338,7 +404,7 @@ impl Walk {
             // Linux: an empty link target names nothing.
             return Err(Errno::NoEntry);
         }
-        if target.contains('\0') {
+        if contains_nul(&target) {
             return Err(Errno::Invalid);
         }
         if target.len() > MAX_PATH_LENGTH as usize {
@@ -350,7 +416,7 @@ impl Walk {
         }
         // The target is relative to the directory holding the link, which is the current
         // one: the stack stays, so a `..` in the target is checked against the base.
-        self.push_path(&target);
+        self.links.push((target, 0));
         Ok(())
     }
 }
@@ -421,7 +487,7 @@ mod tests {
         directory.metadata().unwrap().inode
     }
 
-    fn name(resolved: &Resolved) -> &str {
+    fn name<'r>(resolved: &'r Resolved<'_>) -> &'r str {
         match &resolved.last {
             Last::Name(name) => name,
             Last::Itself => ".",
@@ -674,6 +740,79 @@ mod tests {
         assert_eq!(
             name(&resolve_for_create(&base, "sub/new", true).unwrap()),
             "new"
+        );
+    }
+
+    #[test]
+    fn names_are_borrowed_from_the_guest_path_unless_a_link_supplied_them() {
+        let (_fs, base) = fixture();
+        assert!(matches!(
+            resolve(&base, "sub//new", true).unwrap().last,
+            Last::Name(Cow::Borrowed("new"))
+        ));
+        assert!(matches!(
+            resolve(&base, "to_file", true).unwrap().last,
+            Last::Name(Cow::Owned(name)) if name == "file"
+        ));
+    }
+
+    #[test]
+    fn a_link_target_is_walked_before_the_rest_of_the_path() {
+        let (_fs, base) = fixture();
+        let sub_inode = base.stat("sub").unwrap().inode;
+        let deeper_inode = base
+            .open_directory("sub")
+            .unwrap()
+            .stat("deeper")
+            .unwrap()
+            .inode;
+        // `sub/` then `/deeper`: the target's trailing slash is not the end of the path.
+        let resolved = resolve(&base, "to_sub_slash/deeper", false).unwrap();
+        assert_eq!(inode(&resolved.directory), sub_inode);
+        assert_eq!(name(&resolved), "deeper");
+        let resolved = resolve(&base, "to_sub_slash//deeper/", false).unwrap();
+        assert_eq!(resolved.last, Last::Itself);
+        assert_eq!(inode(&resolved.directory), deeper_inode);
+        // `..` after a link pops what the link entered, then the base is reached again.
+        let resolved = resolve(&base, "to_deeper/../../file", false).unwrap();
+        assert_eq!(inode(&resolved.directory), inode(&base));
+        assert_eq!(name(&resolved), "file");
+        let resolved = resolve(&base, "chain/../file", false).unwrap();
+        assert_eq!(inode(&resolved.directory), inode(&base));
+        // Links nested in links, each target finished before the text that named it.
+        let resolved = resolve(&base, "to_sub/up/to_sub/deeper/", false).unwrap();
+        assert_eq!(inode(&resolved.directory), deeper_inode);
+        assert_eq!(
+            resolve(&base, "to_deeper/../../..", false).unwrap_err(),
+            Errno::Permission
+        );
+    }
+
+    #[test]
+    fn name_limits_hold_for_names_in_the_middle_and_from_link_targets() {
+        let (_fs, base) = fixture();
+        let longest = "x".repeat(MAX_NAME_LENGTH);
+        let too_long = "x".repeat(MAX_NAME_LENGTH + 1);
+        // In the middle: a name of the limit is looked up, one byte more is refused.
+        assert_eq!(
+            resolve(&base, &alloc::format!("{longest}/a"), false).unwrap_err(),
+            Errno::NoEntry
+        );
+        assert_eq!(
+            resolve(&base, &alloc::format!("{too_long}/a"), false).unwrap_err(),
+            Errno::NameTooLong
+        );
+        // From a link's target, as the last name and in the middle.
+        base.symlink(&longest, "to_longest").unwrap();
+        base.symlink(&too_long, "to_too_long").unwrap();
+        assert_eq!(name(&resolve(&base, "to_longest", true).unwrap()), longest);
+        assert_eq!(
+            resolve(&base, "to_too_long", true).unwrap_err(),
+            Errno::NameTooLong
+        );
+        assert_eq!(
+            resolve(&base, "to_too_long/a", false).unwrap_err(),
+            Errno::NameTooLong
         );
     }
 

@@ -71,13 +71,13 @@ use vm_core::{DefineError, Linker};
 use vm_host::net::{NetError, NetOperation, SocketOption, SocketOptionName};
 use vm_sandbox::GuestMemory;
 
-use crate::call;
 use crate::context::{
     AddressFamily, Descriptor, Resource, Socket, SocketKind, UnboundSocket, WasiContext,
 };
 use crate::errno::{Errno, WasiResult};
 use crate::functions::sock::{SOCKET_IOVEC_LIMITS, net_errno};
 use crate::types::{MODULE, fdflags, rights, sockflags};
+use crate::{call, call_without_memory};
 
 /// Size of `__wasi_addr_t`.
 pub const ADDR_SIZE: u32 = 24;
@@ -127,7 +127,7 @@ pub fn define(linker: &mut Linker) -> Result<(), DefineError> {
         MODULE,
         "sock_listen",
         |context, (fd, backlog): (u32, u32)| {
-            call(context, |_memory, wasi| sock_listen(wasi, fd, backlog))
+            call_without_memory(context, |wasi| sock_listen(wasi, fd, backlog))
         },
     )?;
     linker.define(
@@ -193,7 +193,7 @@ pub fn define(linker: &mut Linker) -> Result<(), DefineError> {
         },
     )?;
     linker.define(MODULE, "sock_close", |context, (fd,): (u32,)| {
-        call(context, |_memory, wasi| sock_close(wasi, fd))
+        call_without_memory(context, |wasi| sock_close(wasi, fd))
     })?;
     define_options(linker)
 }
@@ -237,7 +237,7 @@ fn define_options(linker: &mut Linker) -> Result<(), DefineError> {
             })
         })?;
         linker.define(MODULE, set, move |context, (fd, value): (u32, u32)| {
-            call(context, |_memory, wasi| {
+            call_without_memory(context, |wasi| {
                 let option = match name {
                     Name::ReuseAddress => SocketOption::ReuseAddress(value != 0),
                     Name::KeepAlive => SocketOption::KeepAlive(value != 0),
@@ -271,7 +271,7 @@ fn define_options(linker: &mut Linker) -> Result<(), DefineError> {
             })
         })?;
         linker.define(MODULE, set, move |context, (fd, micros): (u32, u64)| {
-            call(context, |_memory, wasi| {
+            call_without_memory(context, |wasi| {
                 // 0 means no timeout, as for `SO_RCVTIMEO`.
                 let timeout = (micros != 0).then(|| Duration::from_micros(micros));
                 let option = if name == Name::ReceiveTimeout {
@@ -301,7 +301,7 @@ fn define_options(linker: &mut Linker) -> Result<(), DefineError> {
         "sock_set_ipv6_only",
     ] {
         linker.define(MODULE, name, |context, (fd, _value): (u32, u32)| {
-            call(context, |_memory, wasi| unsupported(wasi, fd))
+            call_without_memory(context, |wasi| unsupported(wasi, fd))
         })?;
     }
     for name in [
@@ -313,7 +313,7 @@ fn define_options(linker: &mut Linker) -> Result<(), DefineError> {
         "sock_set_ip_drop_membership",
     ] {
         linker.define(MODULE, name, |context, (fd, _a, _b): (u32, u32, u32)| {
-            call(context, |_memory, wasi| unsupported(wasi, fd))
+            call_without_memory(context, |wasi| unsupported(wasi, fd))
         })?;
     }
     Ok(())

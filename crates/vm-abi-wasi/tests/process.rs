@@ -1451,3 +1451,35 @@ fn a_module_without_memory_gets_efault() {
         [Value::I32(i32::from(errno(Errno::Fault)))]
     );
 }
+
+#[test]
+fn a_module_without_memory_can_call_functions_that_take_no_pointer() {
+    // Those functions never build the memory view, so they work as for any module; the
+    // pointer-taking ones in the same module still get `EFAULT`.
+    let wat = r#"(module
+        (import "wasi_snapshot_preview1" "fd_close" (func $fd_close (param i32) (result i32)))
+        (import "wasi_snapshot_preview1" "sched_yield" (func $sched_yield (result i32)))
+        (import "wasi_snapshot_preview1" "fd_tell" (func $fd_tell (param i32 i32) (result i32)))
+        (func (export "close") (param i32) (result i32) (call $fd_close (local.get 0)))
+        (func (export "yield") (result i32) (call $sched_yield))
+        (func (export "tell") (result i32) (call $fd_tell (i32.const 0) (i32.const 0))))"#;
+    let mut data = InstanceData::new();
+    data.insert(simulated(Advance::Full).0.build().unwrap());
+    let mut instance = Instance::new(
+        runtime(),
+        &module(wat),
+        &wasi_linker(),
+        Limits::default(),
+        data,
+    )
+    .unwrap();
+    assert_eq!(
+        instance.call("close", &[Value::I32(99)]).unwrap(),
+        [Value::I32(i32::from(errno(Errno::BadFileDescriptor)))]
+    );
+    assert_eq!(instance.call("yield", &[]).unwrap(), [Value::I32(0)]);
+    assert_eq!(
+        instance.call("tell", &[]).unwrap(),
+        [Value::I32(i32::from(errno(Errno::Fault)))]
+    );
+}

@@ -255,11 +255,19 @@ pub const MAX_NAME_LENGTH: usize = 255;
 /// The ABI layer already guarantees single components; this is the adapters' own line of
 /// defence (for the host adapter it is what keeps a name from being resolved as a path).
 pub fn validate_name(name: &str) -> Result<(), FsError> {
-    if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
+    if name.is_empty() || name == "." || name == ".." || has_separator_or_nul(name) {
         return Err(FsError::InvalidInput);
     }
     if name.len() > MAX_NAME_LENGTH {
         return Err(FsError::NameTooLong);
     }
     Ok(())
+}
+
+/// Whether `name` contains a `/` or a NUL byte. Both are ASCII, so bytes are compared
+/// (never part of a multi-byte UTF-8 sequence), in one pass without an early exit so that the
+/// loop vectorises: names are short, and one with either byte is an error anyway.
+fn has_separator_or_nul(name: &str) -> bool {
+    name.bytes()
+        .fold(false, |found, byte| found | (byte == b'/') | (byte == 0))
 }

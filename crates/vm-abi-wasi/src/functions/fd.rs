@@ -57,12 +57,12 @@ use vm_host::stdio::{OutputStream, StreamError};
 use vm_host::task::Task;
 use vm_sandbox::{IovecLimits, IovecList};
 
-use crate::call;
 use crate::context::{OpenFile, Resource, SocketKind, WasiContext};
 use crate::errno::{Errno, WasiResult};
 use crate::types::{
     Fdstat, Filestat, MODULE, PREOPENTYPE_DIR, Prestat, fdflags, filetype, fstflags, rights, whence,
 };
+use crate::{call, call_without_memory};
 
 /// How long to wait before retrying a blocking transfer whose adapter reported would-block.
 const WAIT_INTERVAL_NS: u64 = 1_000_000;
@@ -84,21 +84,21 @@ pub(super) fn define(linker: &mut Linker) -> Result<(), DefineError> {
         MODULE,
         "fd_advise",
         |context, (fd, offset, len, advice): (u32, u64, u64, u32)| {
-            call(context, |_, wasi| fd_advise(wasi, fd, offset, len, advice))
+            call_without_memory(context, |wasi| fd_advise(wasi, fd, offset, len, advice))
         },
     )?;
     linker.define(
         MODULE,
         "fd_allocate",
         |context, (fd, offset, len): (u32, u64, u64)| {
-            call(context, |_, wasi| fd_allocate(wasi, fd, offset, len))
+            call_without_memory(context, |wasi| fd_allocate(wasi, fd, offset, len))
         },
     )?;
     linker.define(MODULE, "fd_close", |context, (fd,): (u32,)| {
-        call(context, |_, wasi| fd_close(wasi, fd))
+        call_without_memory(context, |wasi| fd_close(wasi, fd))
     })?;
     linker.define(MODULE, "fd_datasync", |context, (fd,): (u32,)| {
-        call(context, |_, wasi| fd_datasync(wasi, fd))
+        call_without_memory(context, |wasi| fd_datasync(wasi, fd))
     })?;
     linker.define(
         MODULE,
@@ -113,14 +113,14 @@ pub(super) fn define(linker: &mut Linker) -> Result<(), DefineError> {
         MODULE,
         "fd_fdstat_set_flags",
         |context, (fd, flags): (u32, u32)| {
-            call(context, |_, wasi| fd_fdstat_set_flags(wasi, fd, flags))
+            call_without_memory(context, |wasi| fd_fdstat_set_flags(wasi, fd, flags))
         },
     )?;
     linker.define(
         MODULE,
         "fd_fdstat_set_rights",
         |context, (fd, base, inheriting): (u32, u64, u64)| {
-            call(context, |_, wasi| {
+            call_without_memory(context, |wasi| {
                 fd_fdstat_set_rights(wasi, fd, base, inheriting)
             })
         },
@@ -138,14 +138,14 @@ pub(super) fn define(linker: &mut Linker) -> Result<(), DefineError> {
         MODULE,
         "fd_filestat_set_size",
         |context, (fd, size): (u32, u64)| {
-            call(context, |_, wasi| fd_filestat_set_size(wasi, fd, size))
+            call_without_memory(context, |wasi| fd_filestat_set_size(wasi, fd, size))
         },
     )?;
     linker.define(
         MODULE,
         "fd_filestat_set_times",
         |context, (fd, atim, mtim, flags): (u32, u64, u64, u32)| {
-            call(context, |_, wasi| {
+            call_without_memory(context, |wasi| {
                 fd_filestat_set_times(wasi, fd, atim, mtim, flags)
             })
         },
@@ -196,7 +196,7 @@ pub(super) fn define(linker: &mut Linker) -> Result<(), DefineError> {
         },
     )?;
     linker.define(MODULE, "fd_renumber", |context, (from, to): (u32, u32)| {
-        call(context, |_, wasi| fd_renumber(wasi, from, to))
+        call_without_memory(context, |wasi| fd_renumber(wasi, from, to))
     })?;
     linker.define(
         MODULE,
@@ -208,7 +208,7 @@ pub(super) fn define(linker: &mut Linker) -> Result<(), DefineError> {
         },
     )?;
     linker.define(MODULE, "fd_sync", |context, (fd,): (u32,)| {
-        call(context, |_, wasi| fd_sync(wasi, fd))
+        call_without_memory(context, |wasi| fd_sync(wasi, fd))
     })?;
     linker.define(MODULE, "fd_tell", |context, (fd, offset): (u32, u32)| {
         call(context, |memory, wasi| fd_tell(memory, wasi, fd, offset))

@@ -346,7 +346,14 @@ fn path_filestat_get(
     let metadata = {
         let path = path::read_path(memory, pointer, length)?;
         check_out::<Filestat>(memory, out)?;
-        stat(&path::resolve(&base, path, follow)?)?
+        // The last component is stat'ed as named first: unless it is a symbolic link to
+        // follow, that is the answer, and no separate symlink check is needed.
+        let metadata = stat(&path::resolve(&base, path, false)?)?;
+        if follow && metadata.file_type == FileType::SymbolicLink {
+            stat(&path::resolve(&base, path, true)?)?
+        } else {
+            metadata
+        }
     };
     memory.write(out, &filestat(&metadata))?;
     Ok(())
@@ -469,12 +476,21 @@ fn path_open(
         let mode = AccessMode::new(open_flags, requested);
         // `O_CREAT|O_EXCL` never follows a final symbolic link: it fails with `EEXIST`.
         let exclusive = has(oflags::CREAT) && has(oflags::EXCL);
-        let resolved = if has(oflags::CREAT) {
-            path::resolve_for_create(&base, path, follow && !exclusive)?
-        } else {
-            path::resolve(&base, path, follow)?
+        let resolve = |follow_last| {
+            if has(oflags::CREAT) {
+                path::resolve_for_create(&base, path, follow_last)
+            } else {
+                path::resolve(&base, path, follow_last)
+            }
         };
-        open(resolved, open_flags, mode, fd_flags)?
+        let follow = follow && !exclusive;
+        // The last component is opened as named first (adapters open it `O_NOFOLLOW`): only
+        // if it turns out to be a symbolic link to follow is the path resolved again,
+        // following it. This saves a symlink check on every open.
+        match open(resolve(false)?, open_flags, mode, fd_flags) {
+            Err(Errno::Loop) if follow => open(resolve(true)?, open_flags, mode, fd_flags)?,
+            opened => opened?,
+        }
     };
     let fd = wasi.descriptors.insert(Descriptor {
         resource: opened.resource,

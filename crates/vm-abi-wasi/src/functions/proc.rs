@@ -2,7 +2,7 @@
 
 use vm_core::{DefineError, HostTrap, Linker};
 
-use crate::call;
+use crate::call_without_memory;
 use crate::errno::{Errno, WasiResult};
 use crate::types::MODULE;
 
@@ -20,10 +20,10 @@ pub(super) fn define(linker: &mut Linker) -> Result<(), DefineError> {
         |_context, (code,): (u32,)| -> Result<(), HostTrap> { Err(HostTrap::exit(code)) },
     )?;
     linker.define(MODULE, "proc_raise", |context, (signal,): (u32,)| {
-        call(context, |_memory, _wasi| proc_raise(signal))
+        call_without_memory(context, |_wasi| proc_raise(signal))
     })?;
     linker.define(MODULE, "sched_yield", |context, ()| {
-        call(context, |_memory, wasi| {
+        call_without_memory(context, |wasi| {
             wasi.task.yield_now();
             Ok(())
         })

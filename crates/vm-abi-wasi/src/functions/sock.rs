@@ -15,7 +15,7 @@
 use vm_core::{DefineError, Linker};
 use vm_sandbox::{GuestMemory, IovecLimits, IovecList};
 
-use crate::call;
+use crate::{call, call_without_memory};
 use vm_host::net::NetError;
 
 use crate::context::{Descriptor, Resource, Socket, WasiContext};
@@ -76,7 +76,7 @@ pub(super) fn define(linker: &mut Linker) -> Result<(), DefineError> {
         },
     )?;
     linker.define(MODULE, "sock_shutdown", |context, (fd, how): (u32, u32)| {
-        call(context, |_memory, wasi| sock_shutdown(wasi, fd, how))
+        call_without_memory(context, |wasi| sock_shutdown(wasi, fd, how))
     })?;
     Ok(())
 }

@@ -10,7 +10,8 @@
 //!
 //! The system calls go through [`rustix`]: it is the maintained, safe wrapper for the whole
 //! `openat` family (`tempfile`, `cap-std` and much of the ecosystem build on it), takes
-//! file descriptors as `AsFd`/`OwnedFd`, returns typed `Errno`s, and needs no `unsafe` here.
+//! file descriptors as `AsFd`/`OwnedFd`, and returns typed `Errno`s. The only `unsafe` here
+//! is [`c_name`], which hands validated names to rustix as C strings without a second scan.
 //!
 //! Semantics follow Linux and match [`crate::memfs`] (the shared behaviour tests run against
 //! both): see the documentation of each type for the few places where the host needed help.
@@ -28,8 +29,8 @@ use rustix::fs::{self as sys, AtFlags, Mode, OFlags, Timespec, Timestamps};
 use rustix::io::Errno;
 
 use crate::fs::{
-    Directory, DirectoryEntry, File, FileType, FsError, Metadata, OpenOptions, TimeChange,
-    validate_name,
+    Directory, DirectoryEntry, File, FileType, FsError, MAX_NAME_LENGTH, Metadata, OpenOptions,
+    TimeChange, validate_name,
 };
 
 /// Maps a host `errno` to the [`FsError`] it means.
@@ -137,6 +138,29 @@ fn timestamps(accessed: TimeChange, modified: TimeChange) -> Timestamps {
     }
 }
 
+/// Bytes of a stack buffer holding any valid name as a C string (the name and its NUL).
+const C_NAME_CAPACITY: usize = MAX_NAME_LENGTH + 1;
+
+/// Checks `name` with [`validate_name`] and writes it into `buffer` as a C string, the form
+/// the `*at` system calls take. Given a `&str`, rustix would copy it into a C string of its
+/// own and scan it for NUL bytes again on every call; [`validate_name`] has already looked
+/// at every byte, so the C string is built without a second scan.
+fn c_name<'b>(name: &str, buffer: &'b mut [u8; C_NAME_CAPACITY]) -> Result<&'b CStr, FsError> {
+    validate_name(name)?;
+    let length = name.len();
+    // `validate_name` bounds the length to `MAX_NAME_LENGTH`, so both always succeed; the
+    // checks keep this panic-free by construction.
+    let destination = buffer.get_mut(..length).ok_or(FsError::NameTooLong)?;
+    destination.copy_from_slice(name.as_bytes());
+    let with_nul = buffer.get_mut(..=length).ok_or(FsError::NameTooLong)?;
+    if let Some(terminator) = with_nul.last_mut() {
+        *terminator = 0;
+    }
+    // SAFETY: `with_nul` is the name followed by one NUL byte, and `validate_name` refused
+    // any name containing a NUL, so its only NUL is the last byte, as `CStr` requires.
+    Ok(unsafe { CStr::from_bytes_with_nul_unchecked(with_nul) })
+}
+
 /// Offsets and sizes beyond this are refused before the kernel sees them (`off_t` is signed).
 const MAX_OFFSET: u64 = i64::MAX as u64;
 
@@ -203,7 +227,7 @@ impl HostDirectory {
     }
 
     /// `lstat` of `name`, for refining an ambiguous error.
-    fn file_type_at(&self, name: &str) -> Option<sys::FileType> {
+    fn file_type_at(&self, name: &CStr) -> Option<sys::FileType> {
         sys::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW)
             .ok()
             .map(|stat| sys::FileType::from_raw_mode(stat.st_mode))
@@ -305,7 +329,8 @@ impl Directory for HostDirectory {
     }
 
     fn stat(&self, name: &str) -> Result<Metadata, FsError> {
-        validate_name(name)?;
+        let mut buffer = [0; C_NAME_CAPACITY];
+        let name = c_name(name, &mut buffer)?;
         let stat =
             sys::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW).map_err(errno_to_fs_error)?;
         Ok(metadata(&stat))
@@ -317,7 +342,8 @@ impl Directory for HostDirectory {
         accessed: TimeChange,
         modified: TimeChange,
     ) -> Result<(), FsError> {
-        validate_name(name)?;
+        let mut buffer = [0; C_NAME_CAPACITY];
+        let name = c_name(name, &mut buffer)?;
         sys::utimensat(
             &self.fd,
             name,
@@ -328,7 +354,8 @@ impl Directory for HostDirectory {
     }
 
     fn open_directory(&self, name: &str) -> Result<Box<dyn Directory>, FsError> {
-        validate_name(name)?;
+        let mut buffer = [0; C_NAME_CAPACITY];
+        let name = c_name(name, &mut buffer)?;
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         match sys::openat(&self.fd, name, flags, Mode::empty()) {
             Ok(fd) => Ok(Box::new(HostDirectory { fd })),
@@ -340,7 +367,8 @@ impl Directory for HostDirectory {
     }
 
     fn open_file(&self, name: &str, options: &OpenOptions) -> Result<Box<dyn File>, FsError> {
-        validate_name(name)?;
+        let mut buffer = [0; C_NAME_CAPACITY];
+        let name = c_name(name, &mut buffer)?;
         if options.truncate && !options.write {
             return Err(FsError::InvalidInput);
         }
@@ -373,12 +401,14 @@ impl Directory for HostDirectory {
     }
 
     fn create_directory(&self, name: &str) -> Result<(), FsError> {
-        validate_name(name)?;
+        let mut buffer = [0; C_NAME_CAPACITY];
+        let name = c_name(name, &mut buffer)?;
         sys::mkdirat(&self.fd, name, Mode::from_bits_truncate(0o777)).map_err(errno_to_fs_error)
     }
 
     fn remove_directory(&self, name: &str) -> Result<(), FsError> {
-        validate_name(name)?;
+        let mut buffer = [0; C_NAME_CAPACITY];
+        let name = c_name(name, &mut buffer)?;
         match sys::unlinkat(&self.fd, name, AtFlags::REMOVEDIR) {
             Ok(()) => Ok(()),
             Err(Errno::NOTEMPTY | Errno::EXIST) => Err(FsError::DirectoryNotEmpty),
@@ -387,7 +417,8 @@ impl Directory for HostDirectory {
     }
 
     fn remove_file(&self, name: &str) -> Result<(), FsError> {
-        validate_name(name)?;
+        let mut buffer = [0; C_NAME_CAPACITY];
+        let name = c_name(name, &mut buffer)?;
         match sys::unlinkat(&self.fd, name, AtFlags::empty()) {
             Ok(()) => Ok(()),
             Err(Errno::PERM) if self.file_type_at(name) == Some(sys::FileType::Directory) => {
@@ -398,13 +429,15 @@ impl Directory for HostDirectory {
     }
 
     fn read_link(&self, name: &str) -> Result<String, FsError> {
-        validate_name(name)?;
+        let mut buffer = [0; C_NAME_CAPACITY];
+        let name = c_name(name, &mut buffer)?;
         let target = sys::readlinkat(&self.fd, name, Vec::new()).map_err(errno_to_fs_error)?;
         target.into_string().map_err(|_| FsError::Io)
     }
 
     fn symlink(&self, target: &str, name: &str) -> Result<(), FsError> {
-        validate_name(name)?;
+        let mut buffer = [0; C_NAME_CAPACITY];
+        let name = c_name(name, &mut buffer)?;
         sys::symlinkat(target, &self.fd, name).map_err(errno_to_fs_error)
     }
 
@@ -414,8 +447,9 @@ impl Directory for HostDirectory {
         new_directory: &dyn Directory,
         new_name: &str,
     ) -> Result<(), FsError> {
-        validate_name(name)?;
-        validate_name(new_name)?;
+        let (mut buffer, mut new_buffer) = ([0; C_NAME_CAPACITY], [0; C_NAME_CAPACITY]);
+        let name = c_name(name, &mut buffer)?;
+        let new_name = c_name(new_name, &mut new_buffer)?;
         let new_directory = Self::host(new_directory)?;
         sys::linkat(
             &self.fd,
@@ -433,8 +467,9 @@ impl Directory for HostDirectory {
         new_directory: &dyn Directory,
         new_name: &str,
     ) -> Result<(), FsError> {
-        validate_name(name)?;
-        validate_name(new_name)?;
+        let (mut buffer, mut new_buffer) = ([0; C_NAME_CAPACITY], [0; C_NAME_CAPACITY]);
+        let name = c_name(name, &mut buffer)?;
+        let new_name = c_name(new_name, &mut new_buffer)?;
         let new_directory = Self::host(new_directory)?;
         match sys::renameat(&self.fd, name, &new_directory.fd, new_name) {
             Ok(()) => Ok(()),
@@ -598,6 +633,33 @@ mod tests {
             expected.sort();
             assert_eq!(sorted, expected, "rotation {rotation}");
         }
+    }
+
+    #[test]
+    fn c_names_are_the_validated_name_and_one_nul() {
+        let mut buffer = [0xFF; C_NAME_CAPACITY];
+        for name in ["a", "bench-stat.txt", "é", &"e".repeat(MAX_NAME_LENGTH)] {
+            let c_name = c_name(name, &mut buffer).unwrap();
+            assert_eq!(c_name.to_bytes(), name.as_bytes());
+        }
+        // The longest name fills the buffer up to its terminator.
+        let longest = "é".repeat(MAX_NAME_LENGTH / 2) + "e";
+        assert_eq!(longest.len(), MAX_NAME_LENGTH);
+        assert_eq!(
+            c_name(&longest, &mut buffer).unwrap().to_bytes(),
+            longest.as_bytes()
+        );
+        assert_eq!(buffer.last(), Some(&0));
+        // Anything `validate_name` refuses is refused, with its error.
+        for name in ["", ".", "..", "a/b", "/", "a\0b", "\0"] {
+            assert_eq!(
+                c_name(name, &mut buffer),
+                Err(FsError::InvalidInput),
+                "{name:?}"
+            );
+        }
+        let too_long = "e".repeat(MAX_NAME_LENGTH + 1);
+        assert_eq!(c_name(&too_long, &mut buffer), Err(FsError::NameTooLong));
     }
 
     #[test]
