@@ -149,10 +149,33 @@ pub fn check_link_to_return(target: &str) -> WasiResult {
     Ok(())
 }
 
-/// Whether `text` contains a NUL byte. The whole text is scanned without an early exit, so
-/// the loop vectorises: guest paths are short, and a path with a NUL is an error anyway.
+/// Whether `text` contains a NUL byte.
 fn contains_nul(text: &str) -> bool {
-    text.bytes().fold(false, |found, byte| found | (byte == 0))
+    Scan::of(text).has_nul
+}
+
+/// What one pass over a path finds.
+struct Scan {
+    /// A NUL byte somewhere.
+    has_nul: bool,
+    /// A `/` somewhere.
+    has_slash: bool,
+}
+
+impl Scan {
+    /// Scans the whole of `text` without an early exit, so that the loop vectorises: paths
+    /// are short, and one with a NUL is an error anyway.
+    fn of(text: &str) -> Self {
+        const NUL: u8 = 1;
+        const SLASH: u8 = 2;
+        let found = text.bytes().fold(0, |found, byte| {
+            found | (u8::from(byte == 0) * NUL) | (u8::from(byte == b'/') * SLASH)
+        });
+        Self {
+            has_nul: found & NUL != 0,
+            has_slash: found & SLASH != 0,
+        }
+    }
 }
 
 /// Resolves `path` relative to `base` (see the [module documentation](self) for the rules).
@@ -191,7 +214,8 @@ fn resolve_with<'p>(
     if path.is_empty() {
         return Err(Errno::NoEntry);
     }
-    if contains_nul(path) {
+    let scan = Scan::of(path);
+    if scan.has_nul {
         return Err(Errno::Invalid);
     }
     if path.len() > MAX_PATH_LENGTH as usize {
@@ -199,6 +223,17 @@ fn resolve_with<'p>(
     }
     if path.starts_with('/') {
         return Err(Errno::Permission);
+    }
+    if !scan.has_slash && !follow_last && path != "." && path != ".." {
+        // One name, not to be followed: what the walk below would return for it, without
+        // setting it up (the common case: a file in the directory the guest names).
+        if path.len() > MAX_NAME_LENGTH {
+            return Err(Errno::NameTooLong);
+        }
+        return Ok(Resolved {
+            directory: base.clone(),
+            last: Last::Name(Cow::Borrowed(path)),
+        });
     }
     let walk = Walk {
         base,
@@ -814,6 +849,54 @@ mod tests {
             resolve(&base, "to_too_long/a", false).unwrap_err(),
             Errno::NameTooLong
         );
+    }
+
+    #[test]
+    fn the_single_name_shortcut_agrees_with_the_walk() {
+        let (_fs, base) = fixture();
+        // What a resolution found, owned, so results from both ways can be compared.
+        let outcome = |resolved: WasiResult<Resolved<'_>>| {
+            resolved.map(|resolved| {
+                let last = match resolved.last {
+                    Last::Name(name) => Some(name.into_owned()),
+                    Last::Itself => None,
+                };
+                (inode(&resolved.directory), last)
+            })
+        };
+        let longest = "n".repeat(MAX_NAME_LENGTH);
+        let too_long = "n".repeat(MAX_NAME_LENGTH + 1);
+        for path in [
+            "file",
+            "missing",
+            "to_file",
+            "dangling",
+            "absolute",
+            "to_parent",
+            "loop_a",
+            "sub",
+            ".",
+            "..",
+            "...",
+            ".hidden",
+            "é",
+            &longest,
+            &too_long,
+        ] {
+            for creating in [false, true] {
+                let walked = Walk {
+                    base: &base,
+                    entered: Vec::new(),
+                    path,
+                    links: Vec::new(),
+                    expansions: 0,
+                    creating,
+                }
+                .run(false);
+                let shortcut = resolve_with(&base, path, false, creating);
+                assert_eq!(outcome(shortcut), outcome(walked), "{path}");
+            }
+        }
     }
 
     #[test]
