@@ -1,12 +1,13 @@
 //! Configuring and starting a [`VirtualMachine`].
 
 use alloc::boxed::Box;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use vm_core::{Allocator, DefineError, Limits, Linker, LogLevel, Runtime, RuntimeConfig};
 
 use crate::error::Error;
-use crate::machine::VirtualMachine;
+use crate::machine::{HostFunctions, Layer, VirtualMachine};
 
 /// A deferred set of host-function definitions: the linker only exists once the runtime has
 /// started, in [`Builder::build`].
@@ -21,6 +22,7 @@ pub struct Builder {
     log_level: LogLevel,
     limits: Limits,
     definitions: Vec<Definitions>,
+    layers: Vec<Layer>,
 }
 
 impl core::fmt::Debug for Builder {
@@ -31,6 +33,7 @@ impl core::fmt::Debug for Builder {
             .field("log_level", &self.log_level)
             .field("limits", &self.limits)
             .field("host_function_sets", &self.definitions.len())
+            .field("host_function_layers", &self.layers.len())
             .finish()
     }
 }
@@ -42,6 +45,7 @@ impl Default for Builder {
             log_level: LogLevel::default(),
             limits: Limits::default(),
             definitions: Vec::new(),
+            layers: Vec::new(),
         }
     }
 }
@@ -100,16 +104,41 @@ impl Builder {
         self
     }
 
-    /// Adds host functions guests may import, e.g. an ABI layer's `define(linker)`.
+    /// Adds host functions guests may import, defined once when the VM is built.
     ///
     /// May be called several times; the definitions run in order when the VM is built, on one
-    /// linker, so two layers defining the same name fail the build with
-    /// [`DefineError::Duplicate`].
+    /// linker, so two sets defining the same name fail the build with
+    /// [`DefineError::Duplicate`]. For a large set of which each app imports a few functions,
+    /// [`host_function_layer`](Self::host_function_layer) starts apps faster.
     pub fn host_functions(
         mut self,
         define: impl FnOnce(&mut Linker) -> Result<(), DefineError> + 'static,
     ) -> Self {
         self.definitions.push(Box::new(define));
+        self
+    }
+
+    /// Adds a layer of host functions (e.g. an ABI layer's `define(linker)`) that is defined
+    /// anew for each instance, keeping only the functions its module imports (see
+    /// [`Linker::define_imports_of`]).
+    ///
+    /// WASI, its socket extension and the graphics bindings are layers: together they define
+    /// over a hundred functions, of which a typical app imports a dozen, so defining them per
+    /// module is what keeps an app's start-up short. `define` must define the same functions
+    /// every time it runs.
+    ///
+    /// What an app sees does not change: an import no set and no layer defines still fails
+    /// instantiation with
+    /// [`MissingImport`](vm_core::InstantiationError::MissingImport). What moves is when
+    /// definition errors are found: a name a layer defines twice, or that a layer and a
+    /// [`host_functions`](Self::host_functions) set both define, fails with
+    /// [`Error::Define`] the first time a module importing that name is instantiated (every
+    /// name at once: [`VirtualMachine::linker`]), not when the VM is built.
+    pub fn host_function_layer(
+        mut self,
+        define: impl Fn(&mut Linker) -> Result<(), DefineError> + Send + Sync + 'static,
+    ) -> Self {
+        self.layers.push(Arc::new(define));
         self
     }
 
@@ -119,7 +148,7 @@ impl Builder {
     /// `InstanceData` (see [`RunOptions::wasi`](crate::RunOptions::wasi)); a WASI call on an
     /// instance without one traps.
     pub fn wasi(self) -> Self {
-        self.host_functions(vm_abi_wasi::define)
+        self.host_function_layer(vm_abi_wasi::define)
     }
 
     /// Gives guests WAMR's socket extension of WASI (`sock_open`, `sock_connect`, …, see
@@ -127,18 +156,18 @@ impl Builder {
     /// [`WasiContext`](crate::wasi::WasiContext) decides what the guest may reach through its
     /// network adapter (deny by default).
     pub fn sockets(self) -> Self {
-        self.host_functions(vm_abi_wasi::socket_ext::define)
+        self.host_function_layer(vm_abi_wasi::socket_ext::define)
     }
 
     /// Gives guests the Xila graphics bindings (`xila_graphics_v1`). Each instance then needs
     /// a [`GraphicsState`](crate::bindings::graphics::GraphicsState) with its display in its
     /// `InstanceData`; a graphics call without one traps.
     pub fn graphics(self) -> Self {
-        self.host_functions(vm_bindings_xila::graphics::define)
+        self.host_function_layer(vm_bindings_xila::graphics::define)
     }
 
     /// Starts the process-wide runtime if no VM did yet, checks the limits and defines the
-    /// host functions.
+    /// [`host_functions`](Self::host_functions) sets (layers are defined per instance).
     ///
     /// The first VM built in a process chooses the runtime's allocator and log level; later
     /// builds reuse that runtime and ignore their own choice of both (see
@@ -149,6 +178,7 @@ impl Builder {
             log_level,
             limits,
             definitions,
+            layers,
         } = self;
         // Check the limits before touching the runtime: a configuration error should not
         // start (and pin the allocator of) a process-wide runtime.
@@ -162,6 +192,10 @@ impl Builder {
         for define in definitions {
             define(&mut linker).map_err(Error::Define)?;
         }
-        Ok(VirtualMachine::new(runtime, linker, limits))
+        let host_functions = HostFunctions {
+            defined: linker,
+            layers,
+        };
+        Ok(VirtualMachine::new(runtime, host_functions, limits))
     }
 }

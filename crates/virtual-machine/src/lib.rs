@@ -2,7 +2,8 @@
 //!
 //! A [`VirtualMachine`] bundles what every app run needs: the process-wide WAMR runtime, the
 //! host functions guests may import (the ABI layers plug in through
-//! [`Builder::host_functions`]) and the resource [`Limits`] each instance gets. It loads
+//! [`Builder::host_function_layer`], defined per instance for what its module imports, or
+//! [`Builder::host_functions`], defined once) and the resource [`Limits`] each instance gets. It loads
 //! [`Module`]s, instantiates them and runs them, reporting an [`ExitStatus`] or a typed
 //! [`Error`] whose [`FailureClass`] tells load failures, traps, exhausted budgets, timeouts
 //! and host-side failures apart.

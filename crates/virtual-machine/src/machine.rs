@@ -2,16 +2,56 @@
 
 use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use vm_core::{
-    CallError, Instance, InstanceData, Limits, Linker, MemoryUsage, Module, Runtime, StopHandle,
-    Value,
+    CallError, DefineError, Instance, InstanceData, Limits, Linker, MemoryUsage, Module, Runtime,
+    StopHandle, Value,
 };
 
 use crate::builder::Builder;
 use crate::error::Error;
 use crate::options::{ExitStatus, RunOptions};
+
+/// A layer of host functions (see [`Builder::host_function_layer`]).
+pub(crate) type Layer = Arc<dyn Fn(&mut Linker) -> Result<(), DefineError> + Send + Sync>;
+
+/// The host functions of a VM.
+pub(crate) struct HostFunctions {
+    /// The [`Builder::host_functions`] sets, defined when the VM was built.
+    pub(crate) defined: Linker,
+    /// Defined for each instance, keeping what its module imports.
+    pub(crate) layers: Vec<Layer>,
+}
+
+impl core::fmt::Debug for HostFunctions {
+    fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        formatter
+            .debug_struct("HostFunctions")
+            .field("defined", &self.defined)
+            .field("layers", &self.layers.len())
+            .finish()
+    }
+}
+
+impl HostFunctions {
+    /// The linker for instances of `module`: the sets defined at build time (shared, not
+    /// copied, when no layer contributes) and the layers' functions that `module` imports.
+    fn for_module(&self, module: &Module) -> Result<Linker, Error> {
+        let mut linker = self.defined.clone();
+        if !self.layers.is_empty() {
+            linker
+                .define_imports_of(module, |linker| self.define_layers(linker))
+                .map_err(Error::Define)?;
+        }
+        Ok(linker)
+    }
+
+    fn define_layers(&self, linker: &mut Linker) -> Result<(), DefineError> {
+        self.layers.iter().try_for_each(|layer| layer(linker))
+    }
+}
 
 /// A configured virtual machine: the runtime, the host functions guests may import and the
 /// limits each instance gets.
@@ -21,7 +61,7 @@ use crate::options::{ExitStatus, RunOptions};
 #[derive(Debug, Clone)]
 pub struct VirtualMachine {
     runtime: &'static Runtime,
-    linker: Linker,
+    host_functions: Arc<HostFunctions>,
     limits: Limits,
 }
 
@@ -31,10 +71,14 @@ impl VirtualMachine {
         Builder::new()
     }
 
-    pub(crate) fn new(runtime: &'static Runtime, linker: Linker, limits: Limits) -> Self {
+    pub(crate) fn new(
+        runtime: &'static Runtime,
+        host_functions: HostFunctions,
+        limits: Limits,
+    ) -> Self {
         Self {
             runtime,
-            linker,
+            host_functions: Arc::new(host_functions),
             limits,
         }
     }
@@ -44,9 +88,21 @@ impl VirtualMachine {
         &self.limits
     }
 
-    /// The host functions guests may import.
-    pub fn linker(&self) -> &Linker {
-        &self.linker
+    /// Every host function guests may import, the layers' included, defined now: instances
+    /// get only the layers' functions their module imports, so no linker holds them all
+    /// otherwise. Fails like a build would on a name defined twice.
+    pub fn linker(&self) -> Result<Linker, Error> {
+        let mut linker = self.host_functions.defined.clone();
+        self.host_functions
+            .define_layers(&mut linker)
+            .map_err(Error::Define)?;
+        Ok(linker)
+    }
+
+    /// The host functions instances of `module` get: the [`Builder::host_functions`] sets
+    /// and, of the [layers](Builder::host_function_layer), the functions `module` imports.
+    pub fn linker_for(&self, module: &Module) -> Result<Linker, Error> {
+        self.host_functions.for_module(module)
     }
 
     /// Memory held by the process-wide runtime, shared by every VM of the process (with a pool
@@ -81,7 +137,8 @@ impl VirtualMachine {
     /// data. Every import must be provided, else this fails with
     /// [`InstantiationError::MissingImport`](vm_core::InstantiationError::MissingImport).
     pub fn instantiate(&self, module: &Module, data: InstanceData) -> Result<Instance, Error> {
-        Instance::new(self.runtime, module, &self.linker, self.limits, data)
+        let linker = self.linker_for(module)?;
+        Instance::new(self.runtime, module, &linker, self.limits, data)
             .map_err(Error::Instantiation)
     }
 
@@ -96,7 +153,8 @@ impl VirtualMachine {
     ) -> Result<Instance, Error> {
         let stop = StopHandle::new();
         let create = || {
-            Instance::with_stop_handle(self.runtime, module, &self.linker, self.limits, data, &stop)
+            let linker = self.linker_for(module)?;
+            Instance::with_stop_handle(self.runtime, module, &linker, self.limits, data, &stop)
                 .map_err(Error::Instantiation)
         };
         #[cfg(feature = "std")]
@@ -182,10 +240,11 @@ impl VirtualMachine {
         let untimed = options.clone().without_timeout();
         let stop = StopHandle::new();
         let instantiate_and_work = || {
+            let linker = self.linker_for(module)?;
             let mut instance = Instance::with_stop_handle(
                 self.runtime,
                 module,
-                &self.linker,
+                &linker,
                 self.limits,
                 options.make_data(),
                 &stop,

@@ -83,7 +83,7 @@ fn host_functions_can_be_added_in_several_sets() {
         })
         .build()
         .unwrap();
-    assert!(vm.linker().contains("test", "exit"));
+    assert!(vm.linker().unwrap().contains("test", "exit"));
     let app = module(
         &vm,
         r#"(module (import "test" "double" (func $double (param i32) (result i32)))
