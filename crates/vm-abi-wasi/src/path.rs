@@ -53,7 +53,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use vm_host::fs::{Directory, FileType, FsError};
+use vm_host::fs::{Directory, FileType, FsError, SeparatorScan};
 use vm_sandbox::GuestMemory;
 
 use crate::context::{Descriptor, Resource, WasiContext};
@@ -151,31 +151,7 @@ pub fn check_link_to_return(target: &str) -> WasiResult {
 
 /// Whether `text` contains a NUL byte.
 fn contains_nul(text: &str) -> bool {
-    Scan::of(text).has_nul
-}
-
-/// What one pass over a path finds.
-struct Scan {
-    /// A NUL byte somewhere.
-    has_nul: bool,
-    /// A `/` somewhere.
-    has_slash: bool,
-}
-
-impl Scan {
-    /// Scans the whole of `text` without an early exit, so that the loop vectorises: paths
-    /// are short, and one with a NUL is an error anyway.
-    fn of(text: &str) -> Self {
-        const NUL: u8 = 1;
-        const SLASH: u8 = 2;
-        let found = text.bytes().fold(0, |found, byte| {
-            found | (u8::from(byte == 0) * NUL) | (u8::from(byte == b'/') * SLASH)
-        });
-        Self {
-            has_nul: found & NUL != 0,
-            has_slash: found & SLASH != 0,
-        }
-    }
+    SeparatorScan::of(text).nul
 }
 
 /// Resolves `path` relative to `base` (see the [module documentation](self) for the rules).
@@ -214,8 +190,8 @@ fn resolve_with<'p>(
     if path.is_empty() {
         return Err(Errno::NoEntry);
     }
-    let scan = Scan::of(path);
-    if scan.has_nul {
+    let scan = SeparatorScan::of(path);
+    if scan.nul {
         return Err(Errno::Invalid);
     }
     if path.len() > MAX_PATH_LENGTH as usize {
@@ -224,7 +200,7 @@ fn resolve_with<'p>(
     if path.starts_with('/') {
         return Err(Errno::Permission);
     }
-    if !scan.has_slash && !follow_last && path != "." && path != ".." {
+    if !scan.slash && !follow_last && path != "." && path != ".." {
         // One name, not to be followed: what the walk below would return for it, without
         // setting it up (the common case: a file in the directory the guest names).
         if path.len() > MAX_NAME_LENGTH {

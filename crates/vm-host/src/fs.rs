@@ -255,7 +255,7 @@ pub const MAX_NAME_LENGTH: usize = 255;
 /// The ABI layer already guarantees single components; this is the adapters' own line of
 /// defence (for the host adapter it is what keeps a name from being resolved as a path).
 pub fn validate_name(name: &str) -> Result<(), FsError> {
-    if name.is_empty() || name == "." || name == ".." || has_separator_or_nul(name) {
+    if name.is_empty() || name == "." || name == ".." || SeparatorScan::of(name).any() {
         return Err(FsError::InvalidInput);
     }
     if name.len() > MAX_NAME_LENGTH {
@@ -264,10 +264,111 @@ pub fn validate_name(name: &str) -> Result<(), FsError> {
     Ok(())
 }
 
-/// Whether `name` contains a `/` or a NUL byte. Both are ASCII, so bytes are compared
-/// (never part of a multi-byte UTF-8 sequence), in one pass without an early exit so that the
-/// loop vectorises: names are short, and one with either byte is an error anyway.
-fn has_separator_or_nul(name: &str) -> bool {
-    name.bytes()
-        .fold(false, |found, byte| found | (byte == b'/') | (byte == 0))
+/// Which of the two bytes a path component may not contain — NUL and `/` — occur in a text.
+///
+/// Both are ASCII, so they are found by comparing bytes (they never occur inside a
+/// multi-byte UTF-8 sequence). Paths and names are short, and are scanned on every path call,
+/// so the text is read eight bytes at a time: a byte-wise loop costs several instructions per
+/// byte, and is too short for the compiler's vector loop to start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SeparatorScan {
+    /// A NUL byte occurs.
+    pub nul: bool,
+    /// A `/` occurs.
+    pub slash: bool,
+}
+
+impl SeparatorScan {
+    /// Scans all of `text`.
+    pub fn of(text: &str) -> Self {
+        Self::of_bytes(text.as_bytes())
+    }
+
+    fn of_bytes(bytes: &[u8]) -> Self {
+        let (words, tail) = bytes.as_chunks::<8>();
+        let mut scan = words.iter().fold(Self::default(), |scan, word| {
+            scan.with(u64::from_ne_bytes(*word))
+        });
+        if !tail.is_empty() {
+            // The tail, padded with a byte that is neither NUL nor `/`.
+            let mut last = [b'.'; 8];
+            for (slot, byte) in last.iter_mut().zip(tail) {
+                *slot = *byte;
+            }
+            scan = scan.with(u64::from_ne_bytes(last));
+        }
+        scan
+    }
+
+    /// Whether either byte occurs.
+    pub fn any(self) -> bool {
+        self.nul | self.slash
+    }
+
+    /// `self` updated with the eight bytes of `word`.
+    fn with(self, word: u64) -> Self {
+        const SLASHES: u64 = u64::from_ne_bytes([b'/'; 8]);
+        Self {
+            nul: self.nul | has_zero_byte(word),
+            slash: self.slash | has_zero_byte(word ^ SLASHES),
+        }
+    }
+}
+
+/// Whether one of the eight bytes of `word` is zero. The classic test: subtracting one from
+/// each byte sets a byte's high bit from a borrow only below a zero byte, and `!word` keeps
+/// the bytes that had their high bit clear, so the result is non-zero exactly when some byte
+/// is zero (which byte it flags first may be wrong, but whether one exists is exact).
+fn has_zero_byte(word: u64) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH_BITS: u64 = u64::from_ne_bytes([0x80; 8]);
+    word.wrapping_sub(ONES) & !word & HIGH_BITS != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    /// The scan, byte by byte.
+    fn naive(text: &[u8]) -> SeparatorScan {
+        SeparatorScan {
+            nul: text.contains(&0),
+            slash: text.contains(&b'/'),
+        }
+    }
+
+    #[test]
+    fn the_word_scan_finds_nul_and_slash_at_every_position() {
+        // Neighbours of both bytes (and bytes with the high bit set) next to them, so a
+        // borrow or a carry between bytes would show.
+        let fillers = [b'a', 0x01, 0x2E, 0x30, 0x7F, 0x80, 0xFF];
+        for length in 0..40 {
+            for &filler in &fillers {
+                let plain: Vec<u8> = (0..length).map(|_| filler).collect();
+                // Some fillers are not UTF-8 on their own: scan the raw bytes.
+                let scan = SeparatorScan::of_bytes;
+                assert_eq!(scan(&plain), naive(&plain), "{length} {filler:#x}");
+                for position in 0..length {
+                    for special in [0, b'/'] {
+                        let mut bytes = plain.clone();
+                        bytes[position] = special;
+                        assert_eq!(scan(&bytes), naive(&bytes), "{length} {position}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn zero_bytes_are_found_exactly() {
+        for position in 0..8 {
+            for other in [0x01u8, 0x80, 0xFF, 0x7F] {
+                let mut bytes = [other; 8];
+                assert!(!has_zero_byte(u64::from_ne_bytes(bytes)));
+                bytes[position] = 0;
+                assert!(has_zero_byte(u64::from_ne_bytes(bytes)));
+            }
+        }
+    }
 }
