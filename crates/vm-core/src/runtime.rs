@@ -303,12 +303,21 @@ mod allocation {
         }
     }
 
+    /// Records one allocation, free or reallocation: `added` bytes now in use, `removed` no
+    /// longer. WAMR allocates thousands of blocks while loading a module, so this costs one
+    /// atomic read-modify-write, plus a second only when the peak rises.
     fn account(added: usize, removed: usize) {
+        if added < removed {
+            IN_USE.fetch_sub(removed - added, Ordering::Relaxed);
+            return;
+        }
+        let grown = added - removed;
         let now = IN_USE
-            .fetch_add(added, Ordering::Relaxed)
-            .wrapping_add(added);
-        IN_USE.fetch_sub(removed, Ordering::Relaxed);
-        PEAK.fetch_max(now.saturating_sub(removed), Ordering::Relaxed);
+            .fetch_add(grown, Ordering::Relaxed)
+            .wrapping_add(grown);
+        if now > PEAK.load(Ordering::Relaxed) {
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
     }
 
     /// Writes the header and returns the payload pointer.
