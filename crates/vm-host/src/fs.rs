@@ -286,18 +286,25 @@ impl SeparatorScan {
 
     fn of_bytes(bytes: &[u8]) -> Self {
         let (words, tail) = bytes.as_chunks::<8>();
-        let mut scan = words.iter().fold(Self::default(), |scan, word| {
+        let scan = words.iter().fold(Self::default(), |scan, word| {
             scan.with(u64::from_ne_bytes(*word))
         });
-        if !tail.is_empty() {
-            // The tail, padded with a byte that is neither NUL nor `/`.
-            let mut last = [b'.'; 8];
-            for (slot, byte) in last.iter_mut().zip(tail) {
-                *slot = *byte;
-            }
-            scan = scan.with(u64::from_ne_bytes(last));
+        if tail.is_empty() {
+            return scan;
         }
-        scan
+        let last = match bytes.last_chunk::<8>() {
+            // The last eight bytes: those already scanned again cannot change the answer.
+            Some(last) => *last,
+            // A text shorter than a word, padded with a byte that is neither NUL nor `/`.
+            None => {
+                let mut padded = [b'.'; 8];
+                for (slot, byte) in padded.iter_mut().zip(tail) {
+                    *slot = *byte;
+                }
+                padded
+            }
+        };
+        scan.with(u64::from_ne_bytes(last))
     }
 
     /// Whether either byte occurs.
