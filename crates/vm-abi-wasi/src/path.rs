@@ -434,15 +434,16 @@ impl<'p> Walk<'_, 'p> {
 
 /// The directory of descriptor `fd`, for the path-based calls: not open → `EBADF`; open but
 /// not a directory → `non_directory` (`EBADF` for most calls, as wasmtime's `get_dir_fd`;
-/// `path_open` says `ENOTDIR` for a file).
+/// `path_open` says `ENOTDIR` for a file). Borrowed, so a call that does not keep the
+/// directory does not pay for counting a reference to it.
 pub(crate) fn directory_of(
     wasi: &WasiContext,
     fd: u32,
     non_directory: fn(&Resource) -> Errno,
-) -> WasiResult<(&Descriptor, Arc<dyn Directory>)> {
+) -> WasiResult<(&Descriptor, &Arc<dyn Directory>)> {
     let descriptor = wasi.descriptors.get(fd)?;
     match &descriptor.resource {
-        Resource::Directory(open) => Ok((descriptor, open.directory.clone())),
+        Resource::Directory(open) => Ok((descriptor, &open.directory)),
         other => Err(non_directory(other)),
     }
 }

@@ -296,7 +296,7 @@ fn file_is_not_a_directory(resource: &Resource) -> Errno {
 }
 
 /// The directory of `fd` after checking that it has `needed` rights.
-fn directory_with(wasi: &WasiContext, fd: u32, needed: u64) -> WasiResult<Arc<dyn Directory>> {
+fn directory_with(wasi: &WasiContext, fd: u32, needed: u64) -> WasiResult<&Arc<dyn Directory>> {
     let (descriptor, directory) = path::directory_of(wasi, fd, bad_descriptor)?;
     descriptor.require(needed)?;
     Ok(directory)
@@ -316,7 +316,7 @@ fn path_create_directory(
 ) -> WasiResult {
     let base = directory_with(wasi, fd, rights::PATH_CREATE_DIRECTORY)?;
     let path = path::read_path(memory, pointer, length)?;
-    let resolved = path::resolve(&base, path::strip_trailing_slashes(path), false)?;
+    let resolved = path::resolve(base, path::strip_trailing_slashes(path), false)?;
     match resolved.last {
         Last::Itself => Err(Errno::Exist),
         Last::Name(name) => Ok(resolved.directory.create_directory(&name)?),
@@ -348,9 +348,9 @@ fn path_filestat_get(
         check_out::<Filestat>(memory, out)?;
         // The last component is stat'ed as named first: unless it is a symbolic link to
         // follow, that is the answer, and no separate symlink check is needed.
-        let metadata = stat(&path::resolve(&base, path, false)?)?;
+        let metadata = stat(&path::resolve(base, path, false)?)?;
         if follow && metadata.file_type == FileType::SymbolicLink {
-            stat(&path::resolve(&base, path, true)?)?
+            stat(&path::resolve(base, path, true)?)?
         } else {
             metadata
         }
@@ -376,7 +376,7 @@ fn path_filestat_set_times(
     let modified = time_change(set(fstflags::MTIM), set(fstflags::MTIM_NOW), times.mtim)?;
     let base = directory_with(wasi, fd, rights::PATH_FILESTAT_SET_TIMES)?;
     let path = path::read_path(memory, pointer, length)?;
-    let resolved = path::resolve(&base, path, follow)?;
+    let resolved = path::resolve(base, path, follow)?;
     if accessed == TimeChange::Keep && modified == TimeChange::Keep {
         // Nothing to change: like `utimensat` with two `UTIME_OMIT`s, the last entry is
         // not looked up, except that a followed link must lead somewhere.
@@ -410,8 +410,8 @@ fn path_link(
         // without the target's directory being writable by the guest.
         return Err(Errno::Invalid);
     }
-    let source = path::resolve(&old_base, old_path, false)?;
-    let destination = path::resolve(&new_base, new_path, false)?;
+    let source = path::resolve(old_base, old_path, false)?;
+    let destination = path::resolve(new_base, new_path, false)?;
     // The order of Linux's `linkat` (what wasmtime ends up calling): the source must
     // exist, then the new name must not, then a directory cannot be linked.
     if let Last::Name(old_name) = &source.last {
@@ -478,9 +478,9 @@ fn path_open(
         let exclusive = has(oflags::CREAT) && has(oflags::EXCL);
         let resolve = |follow_last| {
             if has(oflags::CREAT) {
-                path::resolve_for_create(&base, path, follow_last)
+                path::resolve_for_create(base, path, follow_last)
             } else {
-                path::resolve(&base, path, follow_last)
+                path::resolve(base, path, follow_last)
             }
         };
         let follow = follow && !exclusive;
@@ -629,7 +629,7 @@ fn path_readlink(
     let target = {
         let path = path::read_path(memory, path_arg.pointer, path_arg.length)?;
         check_out::<u32>(memory, used)?;
-        let resolved = path::resolve(&base, path, false)?;
+        let resolved = path::resolve(base, path, false)?;
         match &resolved.last {
             // `readlinkat(fd, ".")`: not a link.
             Last::Itself => return Err(Errno::Invalid),
@@ -656,7 +656,7 @@ fn path_remove_directory(
 ) -> WasiResult {
     let base = directory_with(wasi, fd, rights::PATH_REMOVE_DIRECTORY)?;
     let path = path::read_path(memory, pointer, length)?;
-    let resolved = path::resolve(&base, path, false)?;
+    let resolved = path::resolve(base, path, false)?;
     match resolved.last {
         // `rmdir(".")` (what cap-std ends up calling for `dir/`).
         Last::Itself => Err(Errno::Invalid),
@@ -679,8 +679,8 @@ fn path_rename(
     // slashes but keeps this check).
     let source_must_be_directory =
         path::has_trailing_slash(old_path) || path::has_trailing_slash(new_path);
-    let source = path::resolve(&old_base, path::strip_trailing_slashes(old_path), false)?;
-    let destination = path::resolve(&new_base, path::strip_trailing_slashes(new_path), false)?;
+    let source = path::resolve(old_base, path::strip_trailing_slashes(old_path), false)?;
+    let destination = path::resolve(new_base, path::strip_trailing_slashes(new_path), false)?;
     match (&source.last, &destination.last) {
         (Last::Name(old_name), Last::Name(new_name)) => {
             if source_must_be_directory
@@ -709,7 +709,7 @@ fn path_symlink(
     let target = path::read_path(memory, target_pointer, target_length)?;
     let path = path::read_path(memory, path_arg.pointer, path_arg.length)?;
     path::check_symlink_target(target)?;
-    let resolved = path::resolve(&base, path, false)?;
+    let resolved = path::resolve(base, path, false)?;
     match resolved.last {
         Last::Itself => Err(Errno::Exist),
         Last::Name(name) => Ok(resolved.directory.symlink(target, &name)?),
@@ -726,7 +726,7 @@ fn path_unlink_file(
 ) -> WasiResult {
     let base = directory_with(wasi, fd, rights::PATH_UNLINK_FILE)?;
     let path = path::read_path(memory, pointer, length)?;
-    let resolved = path::resolve(&base, path, false)?;
+    let resolved = path::resolve(base, path, false)?;
     match resolved.last {
         // `unlink(".")` / `unlink("dir/")`.
         Last::Itself => Err(Errno::IsDirectory),
