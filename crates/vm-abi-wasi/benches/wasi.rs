@@ -1,7 +1,8 @@
 //! Cost of WASI-bound work per call, as a guest sees it: each sample is a guest loop making
 //! `CALLS` calls, on the in-memory file system (so the adapter's own cost is small and the
 //! numbers show the ABI layer). `cargo xtask bench` records the medians per call in
-//! `docs/performance.md`.
+//! `docs/performance.md`. The `*_host` cases repeat the path calls on a host directory (a
+//! temporary directory through `HostDirectory`), where the system calls each one makes show.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -9,8 +10,8 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use vm_abi_wasi::WasiContext;
 use vm_core::{Instance, InstanceData, Limits, Linker, Module, Runtime, RuntimeConfig, Value};
-use vm_host::fs::OpenOptions;
-use vm_host::host::{OsRandom, SystemClock, ThreadTask};
+use vm_host::fs::{Directory, OpenOptions};
+use vm_host::host::{HostDirectory, OsRandom, SystemClock, ThreadTask};
 use vm_host::memfs::MemoryFileSystem;
 use vm_host::stdio::NullOutput;
 
@@ -66,10 +67,15 @@ fn runtime() -> &'static Runtime {
     Runtime::get_or_initialize(RuntimeConfig::default).expect("runtime starts")
 }
 
-/// The guest instance, with its preopen `/` (fd 3) holding `data.bin` (8 KiB).
+/// The guest instance, with its preopen `/` (fd 3) on the in-memory file system holding
+/// `data.bin` (8 KiB).
 fn guest() -> Instance {
-    let file_system = MemoryFileSystem::new();
-    let root = file_system.root();
+    guest_on(Arc::from(MemoryFileSystem::new().root()))
+}
+
+/// The guest instance with `root` as its preopen `/` (fd 3), after writing `data.bin`
+/// (8 KiB) there.
+fn guest_on(root: Arc<dyn Directory>) -> Instance {
     let options = OpenOptions {
         read: true,
         write: true,
@@ -82,7 +88,7 @@ fn guest() -> Instance {
     file.write_at(0, &[7u8; 8192]).expect("fill data.bin");
     let context = WasiContext::builder()
         .stdout(Box::new(NullOutput))
-        .preopen_directory("/", Arc::from(root))
+        .preopen_directory("/", root)
         .clock(Arc::new(SystemClock))
         .random(Arc::new(OsRandom))
         .task(Arc::new(ThreadTask))
@@ -125,6 +131,23 @@ fn bench(criterion: &mut Criterion) {
         group.bench_function(id, |bench| {
             bench.iter(|| {
                 let result = instance.call(export, &args).expect("runs");
+                assert_eq!(result, [Value::I32(0)], "{export} failed");
+                black_box(result)
+            });
+        });
+    }
+    // The same path calls on a host directory.
+    let directory = tempfile::tempdir().expect("temporary directory");
+    let host_root = HostDirectory::open(directory.path()).expect("open the temporary directory");
+    let mut host_instance = guest_on(Arc::new(host_root));
+    for (id, export) in [
+        ("path_filestat_get_host", "stat"),
+        ("path_open_fd_close_host", "open_close"),
+    ] {
+        let args = [Value::I32(CALLS)];
+        group.bench_function(id, |bench| {
+            bench.iter(|| {
+                let result = host_instance.call(export, &args).expect("runs");
                 assert_eq!(result, [Value::I32(0)], "{export} failed");
                 black_box(result)
             });
