@@ -131,6 +131,20 @@ pub const BENCHES: &[Bench] = &[
         unit: Unit::Nanoseconds,
         per: "pair",
     },
+    Bench {
+        id: "wasi/path_filestat_get_host",
+        what: "WASI `path_filestat_get` of a file in the preopen (host directory: the system call included)",
+        ops_per_iteration: 10_000.0,
+        unit: Unit::Nanoseconds,
+        per: "call",
+    },
+    Bench {
+        id: "wasi/path_open_fd_close_host",
+        what: "WASI `path_open` of a file + `fd_close` (host directory: the system calls included)",
+        ops_per_iteration: 10_000.0,
+        unit: Unit::Nanoseconds,
+        per: "pair",
+    },
 ];
 
 impl Bench {
