@@ -16,6 +16,10 @@ use virtual_machine::host::stdio::CapturedOutput;
 use virtual_machine::wasi::WasiContext;
 use virtual_machine::{Allocator, ExitStatus, InstanceData, RunOptions, VirtualMachine};
 
+#[path = "../../../tests-support/emulated_command.rs"]
+mod emulated_command;
+use emulated_command::emulated_command;
+
 /// Builds the example apps once per test process and returns their directory.
 fn apps() -> &'static Path {
     static DIRECTORY: OnceLock<PathBuf> = OnceLock::new();
@@ -242,21 +246,9 @@ fn hello_runs_in_a_256_kib_pool() {
     assert!(stdout.contains("1 passed"), "{stdout}");
 }
 
-/// This test binary as a command. Under emulation (`cargo xtask cross riscv64 --test`) a test
-/// cannot `exec` a foreign binary itself, so the emulator named in `XILA_VM_TEST_RUNNER`
-/// starts it.
+/// This test binary as a command (started by the emulator under cross tests).
 fn this_test_binary() -> Command {
-    let binary = std::env::current_exe().expect("test binary path");
-    let runner = std::env::var("XILA_VM_TEST_RUNNER").unwrap_or_default();
-    let mut words = runner.split_whitespace();
-    match words.next() {
-        Some(emulator) => {
-            let mut command = Command::new(emulator);
-            command.args(words).arg(binary);
-            command
-        }
-        None => Command::new(binary),
-    }
+    emulated_command(std::env::current_exe().expect("test binary path"))
 }
 
 /// The child's side of `hello_runs_in_a_256_kib_pool`.

@@ -6,6 +6,10 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+#[path = "../../../tests-support/emulated_command.rs"]
+mod emulated_command;
+use emulated_command::emulated_command;
+
 /// A module with exports of every value type, and memory to grow.
 const MATH: &str = r#"(module
     (memory 1)
@@ -46,21 +50,9 @@ impl Fixture {
     }
 }
 
-/// The `xila-vm` binary as a command. Under emulation (`cargo xtask cross riscv64 --test`)
-/// a test cannot `exec` a foreign binary itself, so the emulator named in
-/// `XILA_VM_TEST_RUNNER` starts it.
+/// The `xila-vm` binary as a command (started by the emulator under cross tests).
 fn xila_vm() -> Command {
-    let binary = env!("CARGO_BIN_EXE_xila-vm");
-    let runner = std::env::var("XILA_VM_TEST_RUNNER").unwrap_or_default();
-    let mut words = runner.split_whitespace();
-    match words.next() {
-        Some(emulator) => {
-            let mut command = Command::new(emulator);
-            command.args(words).arg(binary);
-            command
-        }
-        None => Command::new(binary),
-    }
+    emulated_command(env!("CARGO_BIN_EXE_xila-vm"))
 }
 
 /// Runs `xila-vm run FILE ARGS...`.
