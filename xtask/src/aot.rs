@@ -95,6 +95,17 @@ pub fn test_command(root: &Path) -> Cmd {
     tool_cargo(root, "test")
 }
 
+/// The commands that hold the compiler's code to the workspace's standards (it is a workspace
+/// of its own, so `cargo fmt --all` and `cargo clippy --workspace` do not reach it).
+pub fn lint_commands(root: &Path) -> [Cmd; 2] {
+    [
+        Cmd::cargo()
+            .args(["fmt", "--check"])
+            .current_dir(root.join(TOOL_DIR)),
+        tool_cargo(root, "clippy").args(["--all-targets", "--", "-D", "warnings"]),
+    ]
+}
+
 /// `cargo SUBCOMMAND --release --locked` in the tool's workspace and target directory.
 fn tool_cargo(root: &Path, subcommand: &str) -> Cmd {
     let tool = root.join(TOOL_DIR);
@@ -201,6 +212,13 @@ mod tests {
         assert_eq!(
             binary(root),
             Path::new("/x/tools/aot-compiler/target/release/xila-aotc")
+        );
+        let [fmt, clippy] = lint_commands(root);
+        assert_eq!(fmt.display(), "cargo fmt --check");
+        assert_eq!(
+            clippy.display(),
+            "CFLAGS='' CXXFLAGS='' cargo clippy --release --locked --target-dir \
+             /x/tools/aot-compiler/target --all-targets -- -D warnings"
         );
     }
 }

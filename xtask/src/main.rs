@@ -35,8 +35,9 @@ cargo xtask <command>: automation for the Xila virtual machine
 commands:
   test [-- ARGS...]   the project's test command: cargo fmt --check, cargo clippy -D warnings,
                       cargo test --workspace (ARGS are passed on to it), the AOT tests (builds
-                      xila-aotc, needs llvm-19-dev), the instruction-budget tests in a metering
-                      build, cargo doc -D warnings; stops at the first failure
+                      xila-aotc, needs llvm-19-dev; checks its fmt, clippy and own tests),
+                      the instruction-budget tests in a metering build, cargo doc -D
+                      warnings; stops at the first failure
   demo                builds the xila-vm CLI (release) and runs the examples/wat modules
                       through it, checking exit codes and output
   bench [--quick]     runs vm-core's criterion benchmarks and updates docs/performance.md;

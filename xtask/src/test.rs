@@ -117,12 +117,16 @@ pub fn aot_test_command(root: &Path, cargo_test_args: &[&str], filter: Option<&s
         .current_dir(root)
 }
 
-/// Builds the AOT compiler and runs its own tests (stamps, the stop-flag override, refusals),
-/// runs the AOT tests, then the one about the instruction budget again in a metering build:
-/// only there does a budget exist to be refused for AOT modules.
+/// Builds the AOT compiler, checks its formatting and lints, runs its own tests (stamps, the
+/// stop-flag override, refusals), runs the AOT tests, then the one about the instruction
+/// budget again in a metering build: only there does a budget exist to be refused for AOT
+/// modules.
 fn aot_tests(root: &Path) -> Vec<Cmd> {
+    let [fmt, clippy] = aot::lint_commands(root);
     vec![
         aot::build_command(root),
+        fmt,
+        clippy,
         aot::test_command(root),
         aot_test_command(root, &[], None),
         metering_build(
@@ -259,22 +263,24 @@ mod tests {
     #[test]
     fn the_aot_step_builds_the_compiler_and_runs_the_ignored_aot_tests() {
         let step = steps(Path::new("/x"), &[]).remove(3);
-        assert_eq!(step.cmds.len(), 4);
+        assert_eq!(step.cmds.len(), 6);
         assert_eq!(
             step.cmds[0].display(),
             aot::build_command(Path::new("/x")).display()
         );
+        let lints = aot::lint_commands(Path::new("/x")).map(|lint| lint.display());
+        assert_eq!([step.cmds[1].display(), step.cmds[2].display()], lints);
         assert_eq!(
-            step.cmds[1].display(),
+            step.cmds[3].display(),
             "CFLAGS='' CXXFLAGS='' cargo test --release --locked --target-dir \
              /x/tools/aot-compiler/target"
         );
         assert_eq!(
-            step.cmds[2].display(),
+            step.cmds[4].display(),
             "XILA_AOTC=/x/tools/aot-compiler/target/release/xila-aotc cargo test -p \
              virtual-machine --features std --test aot -- --include-ignored"
         );
-        let metering = step.cmds[3].display();
+        let metering = step.cmds[5].display();
         assert!(
             metering.contains("-DWASM_ENABLE_INSTRUCTION_METERING=1")
                 && metering.contains("CARGO_TARGET_DIR=/x/target/metering")
