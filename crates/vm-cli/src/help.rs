@@ -171,8 +171,8 @@ Options:
           Stop the run after this long (`500ms`, `1s`, `1.5s`, `2m`, `1h`).
 
           A number, fractions allowed, followed by ms, s, m or h. A run that has not finished by
-          then is stopped with exit code 124. The time to load and instantiate the module is not
-          counted.
+          then is stopped with exit code 124. Loading the module is not counted; a start function
+          and the entry point after it each get this long.
 
       --pool <BYTES>
           Take all VM memory from one pool of this many bytes (`4MiB`, `1048576`).
