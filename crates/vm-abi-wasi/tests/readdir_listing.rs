@@ -6,16 +6,14 @@
 
 mod common;
 
+use common::recording::{Log, RecordingDirectory, take};
 use common::{BACKENDS, Backend, Guest, Root, v32, v64};
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::any::Any;
 use std::cell::Cell;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use vm_abi_wasi::context::{DirectoryListing, Resource};
-use vm_host::fs::{Directory, DirectoryEntry, File, FsError, Metadata, OpenOptions, TimeChange};
 
 // ---------------------------------------------------------------------------------------
 // Live heap bytes of the current thread (to see the kept listing freed)
@@ -71,83 +69,6 @@ fn live_bytes() -> isize {
 }
 
 // ---------------------------------------------------------------------------------------
-// A directory that counts how often it is listed
-// ---------------------------------------------------------------------------------------
-
-/// Forwards to a backend directory, counting [`Directory::entries`] calls.
-struct CountingDirectory {
-    inner: Arc<dyn Directory>,
-    listings: Arc<AtomicUsize>,
-}
-
-impl Directory for CountingDirectory {
-    fn as_any(&self) -> &dyn Any {
-        self.inner.as_any()
-    }
-    fn metadata(&self) -> Result<Metadata, FsError> {
-        self.inner.metadata()
-    }
-    fn set_times(&self, accessed: TimeChange, modified: TimeChange) -> Result<(), FsError> {
-        self.inner.set_times(accessed, modified)
-    }
-    fn sync(&self) -> Result<(), FsError> {
-        self.inner.sync()
-    }
-    fn entries(&self) -> Result<Vec<DirectoryEntry>, FsError> {
-        self.listings.fetch_add(1, Ordering::Relaxed);
-        self.inner.entries()
-    }
-    fn stat(&self, name: &str) -> Result<Metadata, FsError> {
-        self.inner.stat(name)
-    }
-    fn set_times_at(
-        &self,
-        name: &str,
-        accessed: TimeChange,
-        modified: TimeChange,
-    ) -> Result<(), FsError> {
-        self.inner.set_times_at(name, accessed, modified)
-    }
-    fn open_directory(&self, name: &str) -> Result<Box<dyn Directory>, FsError> {
-        self.inner.open_directory(name)
-    }
-    fn open_file(&self, name: &str, options: &OpenOptions) -> Result<Box<dyn File>, FsError> {
-        self.inner.open_file(name, options)
-    }
-    fn create_directory(&self, name: &str) -> Result<(), FsError> {
-        self.inner.create_directory(name)
-    }
-    fn remove_directory(&self, name: &str) -> Result<(), FsError> {
-        self.inner.remove_directory(name)
-    }
-    fn remove_file(&self, name: &str) -> Result<(), FsError> {
-        self.inner.remove_file(name)
-    }
-    fn read_link(&self, name: &str) -> Result<String, FsError> {
-        self.inner.read_link(name)
-    }
-    fn symlink(&self, target: &str, name: &str) -> Result<(), FsError> {
-        self.inner.symlink(target, name)
-    }
-    fn hard_link(
-        &self,
-        name: &str,
-        new_directory: &dyn Directory,
-        new_name: &str,
-    ) -> Result<(), FsError> {
-        self.inner.hard_link(name, new_directory, new_name)
-    }
-    fn rename(
-        &self,
-        name: &str,
-        new_directory: &dyn Directory,
-        new_name: &str,
-    ) -> Result<(), FsError> {
-        self.inner.rename(name, new_directory, new_name)
-    }
-}
-
-// ---------------------------------------------------------------------------------------
 // Harness
 // ---------------------------------------------------------------------------------------
 
@@ -158,20 +79,23 @@ const USED: u32 = 0x10;
 /// The readdir buffer (up to 192 KiB: the guest has four pages).
 const BUF: u32 = 0x100;
 
-/// A guest with `fd_readdir` and `fd_close`, `root` preopened as fd 3 behind a listing
-/// counter.
-fn guest(root: &Root) -> (Guest, Arc<AtomicUsize>) {
-    let listings = Arc::new(AtomicUsize::new(0));
-    let directory = CountingDirectory {
-        inner: root.directory(),
-        listings: listings.clone(),
-    };
+/// A guest with `fd_readdir` and `fd_close`, `root` preopened as fd 3 behind a recorder.
+fn guest(root: &Root) -> (Guest, Log) {
+    let (directory, log) = RecordingDirectory::new(root.directory());
     let guest = Guest::builder()
         .imports(&["fd_readdir", "fd_close"])
         .pages(4)
         .preopen_directory("/", Arc::new(directory))
         .build();
-    (guest, listings)
+    (guest, log)
+}
+
+/// How often the adapter listed the directory since the last look.
+fn listings(log: &Log) -> usize {
+    take(log)
+        .iter()
+        .filter(|operation| *operation == "entries")
+        .count()
 }
 
 /// `fd_readdir` into `buf_len` bytes: the bytes written.
@@ -333,7 +257,7 @@ fn a_listing_resumed_at_a_cookie_continues_where_it_stopped() {
             .map(|i| format!("entry-{i:04}-{}", "x".repeat(60)))
             .collect();
         create(&root, &created);
-        let (mut guest, listings) = guest(&root);
+        let (mut guest, log) = guest(&root);
         let whole = readdir(&mut guest, ROOT, 4 * 65536 - BUF, 0);
         assert!(
             whole.len() < (4 * 65536 - BUF) as usize,
@@ -352,14 +276,14 @@ fn a_listing_resumed_at_a_cookie_continues_where_it_stopped() {
         // Buffer sizes that cut entries in the header, in the name, and at boundaries (an entry
         // is 95 bytes; a buffer must hold one, as wasi-libc makes sure).
         for buf_len in [95, 96, 97, 150, 256, 1000, 4096, 65536] {
-            listings.store(0, Ordering::Relaxed);
+            take(&log);
             assert_eq!(
                 list(&mut guest, ROOT, buf_len),
                 reference,
                 "{backend:?} {buf_len}"
             );
             let windows = whole.len().div_ceil(DirectoryListing::MAX_WINDOW_BYTES);
-            let asked = listings.load(Ordering::Relaxed);
+            let asked = listings(&log);
             assert!(
                 asked <= windows + 1,
                 "{backend:?} {buf_len}: listed {asked} times for {windows} windows"
@@ -427,11 +351,11 @@ fn a_listing_in_pieces_asks_the_adapter_once() {
     let root = Root::new(Backend::Memory);
     let created: Vec<String> = (0..2000).map(|i| format!("f{i:04}")).collect();
     create(&root, &created);
-    let (mut guest, listings) = guest(&root);
+    let (mut guest, log) = guest(&root);
     for buf_len in [64, 4096] {
-        listings.store(0, Ordering::Relaxed);
+        take(&log);
         let listing = list(&mut guest, ROOT, buf_len);
         assert_eq!(names(&listing), expected(&created), "{buf_len}");
-        assert_eq!(listings.load(Ordering::Relaxed), 1, "{buf_len}");
+        assert_eq!(listings(&log), 1, "{buf_len}");
     }
 }

@@ -24,6 +24,8 @@
 //! Other test files may copy what they need from here (only the `fd` group edits this file).
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod recording;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
