@@ -1431,21 +1431,26 @@ fn an_instance_without_a_wasi_context_traps() {
     }
 }
 
-#[test]
-fn a_module_without_memory_gets_efault() {
-    let wat = r#"(module
-        (import "wasi_snapshot_preview1" "clock_time_get" (func $clock_time_get (param i32 i64 i32) (result i32)))
-        (func (export "now") (result i32) (call $clock_time_get (i32.const 1) (i64.const 0) (i32.const 0))))"#;
+/// An instance of `wat`, a module without linear memory, with a WASI context.
+fn memoryless_instance(wat: &str) -> Instance {
     let mut data = InstanceData::new();
     data.insert(simulated(Advance::Full).0.build().unwrap());
-    let mut instance = Instance::new(
+    Instance::new(
         runtime(),
         &module(wat),
         &wasi_linker(),
         Limits::default(),
         data,
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn a_module_without_memory_gets_efault() {
+    let wat = r#"(module
+        (import "wasi_snapshot_preview1" "clock_time_get" (func $clock_time_get (param i32 i64 i32) (result i32)))
+        (func (export "now") (result i32) (call $clock_time_get (i32.const 1) (i64.const 0) (i32.const 0))))"#;
+    let mut instance = memoryless_instance(wat);
     assert_eq!(
         instance.call("now", &[]).unwrap(),
         [Value::I32(i32::from(errno(Errno::Fault)))]
@@ -1463,16 +1468,7 @@ fn a_module_without_memory_can_call_functions_that_take_no_pointer() {
         (func (export "close") (param i32) (result i32) (call $fd_close (local.get 0)))
         (func (export "yield") (result i32) (call $sched_yield))
         (func (export "tell") (result i32) (call $fd_tell (i32.const 0) (i32.const 0))))"#;
-    let mut data = InstanceData::new();
-    data.insert(simulated(Advance::Full).0.build().unwrap());
-    let mut instance = Instance::new(
-        runtime(),
-        &module(wat),
-        &wasi_linker(),
-        Limits::default(),
-        data,
-    )
-    .unwrap();
+    let mut instance = memoryless_instance(wat);
     assert_eq!(
         instance.call("close", &[Value::I32(99)]).unwrap(),
         [Value::I32(i32::from(errno(Errno::BadFileDescriptor)))]

@@ -22,17 +22,7 @@ pub(crate) fn is_aot(bytes: &[u8]) -> bool {
 
 /// The architecture this runtime runs code for, if AOT code can run on it at all.
 pub const fn runtime_target() -> Option<Target> {
-    if cfg!(target_arch = "x86_64") {
-        Some(Target::X86_64)
-    } else if cfg!(target_arch = "x86") {
-        Some(Target::I686)
-    } else if cfg!(target_arch = "riscv64") {
-        Some(Target::Riscv64)
-    } else if cfg!(target_arch = "riscv32") {
-        Some(Target::Riscv32)
-    } else {
-        None
-    }
+    Target::of_this_build()
 }
 
 /// The WAMR version this runtime is built on, as WAMR reports it.

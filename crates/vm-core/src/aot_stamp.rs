@@ -98,6 +98,22 @@ impl Target {
     /// Every target, in code order.
     pub const ALL: [Self; 4] = [Self::X86_64, Self::I686, Self::Riscv64, Self::Riscv32];
 
+    /// The architecture this code is compiled for, if it is one of the targets: the runtime's
+    /// own (see `vm_core::runtime_target`), or the build machine's for the compiler.
+    pub const fn of_this_build() -> Option<Self> {
+        if cfg!(target_arch = "x86_64") {
+            Some(Self::X86_64)
+        } else if cfg!(target_arch = "x86") {
+            Some(Self::I686)
+        } else if cfg!(target_arch = "riscv64") {
+            Some(Self::Riscv64)
+        } else if cfg!(target_arch = "riscv32") {
+            Some(Self::Riscv32)
+        } else {
+            None
+        }
+    }
+
     /// The name used on command lines and in messages (`x86_64`, `i686`, `riscv64`, `riscv32`).
     pub const fn name(self) -> &'static str {
         match self {

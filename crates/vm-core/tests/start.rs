@@ -29,6 +29,18 @@ fn instantiate(
     Instance::new(runtime(), module, linker, limits, InstanceData::new())
 }
 
+/// Instantiates `wat` without host functions, under `stop`.
+fn stoppable(wat: &str, stop: &StopHandle) -> Result<Instance, InstantiationError> {
+    Instance::with_stop_handle(
+        runtime(),
+        &module(wat),
+        &Linker::new(runtime()),
+        Limits::default(),
+        InstanceData::new(),
+        stop,
+    )
+}
+
 fn start_failure(result: Result<Instance, InstantiationError>) -> CallError {
     match result {
         Err(InstantiationError::Start(error)) => *error,
@@ -47,14 +59,7 @@ fn an_endless_start_function_is_stopped_by_its_stop_handle() {
             stop.stop()
         })
     };
-    let result = Instance::with_stop_handle(
-        runtime(),
-        &module(wat),
-        &Linker::new(runtime()),
-        Limits::default(),
-        InstanceData::new(),
-        &stop,
-    );
+    let result = stoppable(wat, &stop);
     let error = start_failure(result);
     assert_eq!(
         error.trap().map(|trap| trap.kind()),
@@ -70,14 +75,7 @@ fn a_stop_requested_before_instantiation_ends_the_start_function() {
     let wat = r#"(module (func $spin (loop $again (br $again))) (start $spin))"#;
     let stop = StopHandle::new();
     assert!(stop.stop());
-    let result = Instance::with_stop_handle(
-        runtime(),
-        &module(wat),
-        &Linker::new(runtime()),
-        Limits::default(),
-        InstanceData::new(),
-        &stop,
-    );
+    let result = stoppable(wat, &stop);
     assert_eq!(
         start_failure(result).trap().map(|trap| trap.kind()),
         Some(TrapKind::Terminated)
@@ -88,16 +86,7 @@ fn a_stop_requested_before_instantiation_ends_the_start_function() {
 fn a_stop_handle_serves_one_instance_only() {
     let wat = r#"(module (func (export "ok")))"#;
     let stop = StopHandle::new();
-    let attach = || {
-        Instance::with_stop_handle(
-            runtime(),
-            &module(wat),
-            &Linker::new(runtime()),
-            Limits::default(),
-            InstanceData::new(),
-            &stop,
-        )
-    };
+    let attach = || stoppable(wat, &stop);
     let first = attach().unwrap();
     assert!(matches!(attach(), Err(InstantiationError::StopHandleInUse)));
     drop(first);

@@ -224,19 +224,6 @@ fn pointer_bits(target: Target) -> u32 {
     }
 }
 
-/// The target this machine is, when it is one.
-fn host_target() -> Option<Target> {
-    if cfg!(target_arch = "x86_64") {
-        Some(Target::X86_64)
-    } else if cfg!(target_arch = "x86") {
-        Some(Target::I686)
-    } else if cfg!(target_arch = "riscv64") {
-        Some(Target::Riscv64)
-    } else {
-        None
-    }
-}
-
 /// CPU names LLVM (or WAMR) resolves to the build machine's CPU.
 fn names_host_cpu(cpu: &str) -> bool {
     matches!(cpu.to_ascii_lowercase().as_str(), "native" | "host")
@@ -287,7 +274,7 @@ impl Choices {
             Some(name) => {
                 Target::from_name(name).ok_or_else(|| Error::UnknownTarget(name.into()))?
             }
-            None => host_target().ok_or(Error::NoDefaultTarget)?,
+            None => Target::of_this_build().ok_or(Error::NoDefaultTarget)?,
         };
         let portable = CompileOptions::portable(target);
         let abi = match cli.abi.as_deref() {
@@ -604,7 +591,7 @@ mod tests {
     #[test]
     fn the_default_target_is_this_machine_with_a_portable_cpu() {
         let choices = Choices::of(&cli(&[]));
-        match host_target() {
+        match Target::of_this_build() {
             Some(host) => {
                 let choices = choices.expect("valid");
                 assert_eq!(choices.target, host);
