@@ -373,6 +373,16 @@ pub enum DefineError {
     },
 }
 
+impl DefineError {
+    /// WAMR (or the engine-less linker) could not number or register `module.name`.
+    pub(crate) fn registration_failed(module: &str, name: &str) -> Self {
+        Self::RegistrationFailed {
+            module: String::from(module),
+            name: String::from(name),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,7 @@ use alloc::vec::Vec;
 use core::any::{Any, TypeId};
 #[cfg(feature = "engine")]
 use core::ffi::c_void;
+use core::marker::PhantomData;
 
 use vm_sandbox::GuestMemory;
 #[cfg(feature = "engine")]
@@ -312,7 +313,39 @@ pub(crate) unsafe fn guest_memory<'a>(
     }))
 }
 
-type Callback = dyn Fn(&mut HostContext<'_>, &mut [u64]) -> Result<(), HostTrap> + Send + Sync;
+/// A host function with its Rust types erased, as the trampoline calls it.
+///
+/// A trait with one method rather than `dyn Fn`: the vtable of a `dyn Fn` carries
+/// `call_once` and `call_mut` shims as well, made for every host function (about 12 KB of code
+/// for the WASI, socket and graphics layers).
+#[cfg_attr(not(feature = "engine"), allow(dead_code))]
+trait ErasedCallback: Send + Sync {
+    /// Decodes the arguments from WAMR's slots, runs the function and encodes its result
+    /// into the first slot.
+    fn call(&self, context: &mut HostContext<'_>, slots: &mut [u64]) -> Result<(), HostTrap>;
+}
+
+/// A typed callback, erased behind [`ErasedCallback`].
+#[cfg_attr(not(feature = "engine"), allow(dead_code))]
+struct TypedCallback<P, R, F> {
+    callback: F,
+    signature: PhantomData<fn(P) -> R>,
+}
+
+impl<P, R, F> ErasedCallback for TypedCallback<P, R, F>
+where
+    P: WasmParams,
+    R: WasmResults,
+    F: Fn(&mut HostContext<'_>, P) -> Result<R, HostTrap> + Send + Sync,
+{
+    fn call(&self, context: &mut HostContext<'_>, slots: &mut [u64]) -> Result<(), HostTrap> {
+        let result = (self.callback)(context, P::decode(slots))?;
+        if let Some(slot) = slots.first_mut() {
+            result.encode(slot);
+        }
+        Ok(())
+    }
+}
 
 /// What a linker knows of a host function besides its callback. Immutable once made, so
 /// linkers (and the process-wide registry) share one description per name.
@@ -324,6 +357,15 @@ pub(crate) struct HostFunction {
 }
 
 impl HostFunction {
+    /// The shared description of `module.name`.
+    fn new(module: &str, name: &str, ty: FunctionType) -> Arc<Self> {
+        Arc::new(Self {
+            module: module.into(),
+            name: name.into(),
+            ty,
+        })
+    }
+
     /// Orders descriptions by `(module, name)`, without building owned keys.
     fn cmp_name(&self, module: &str, name: &str) -> core::cmp::Ordering {
         (&*self.module, &*self.name).cmp(&(module, name))
@@ -336,7 +378,7 @@ impl HostFunction {
 #[derive(Clone)]
 #[cfg_attr(not(feature = "engine"), allow(dead_code))]
 struct Entry {
-    callback: Arc<Callback>,
+    callback: Arc<dyn ErasedCallback>,
     /// WAMR's argument slots the callback may touch: one per parameter, at least one for
     /// the result.
     slot_count: usize,
@@ -435,7 +477,7 @@ impl Linker {
             .filter(|import| matches!(import.kind, crate::ExternKind::Function(_)))
             .map(|import| (import.module, import.name))
             .collect();
-        imported.sort_unstable();
+        imported.sort_unstable_by(compare_import_names);
         let outer = self.keep_only.replace(imported);
         let outcome = define(self);
         self.keep_only = outer;
@@ -478,39 +520,38 @@ impl Linker {
         if self.drops(module, name) {
             return Ok(self);
         }
+        let ty = FunctionType::new(P::types(), R::types());
+        let callback = TypedCallback {
+            callback,
+            signature: PhantomData,
+        };
+        self.define_erased(module, name, ty, Arc::new(callback))
+    }
+
+    /// The part of [`define`](Self::define) that does not depend on the callback's types,
+    /// compiled once instead of once per host function.
+    fn define_erased(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FunctionType,
+        callback: Arc<dyn ErasedCallback>,
+    ) -> Result<&mut Self, DefineError> {
         let Err(position) = self.tables.search(module, name) else {
             return Err(DefineError::Duplicate {
                 module: String::from(module),
                 name: String::from(name),
             });
         };
-        let ty = FunctionType::new(P::types(), R::types());
-        let parameter_count = ty.params().len();
-        let erased = move |context: &mut HostContext<'_>, slots: &mut [u64]| {
-            let params = P::decode(slots.get(..parameter_count).unwrap_or(&[]));
-            let result = callback(context, params)?;
-            if let Some(slot) = slots.first_mut() {
-                result.encode(slot);
-            }
-            Ok(())
-        };
+        let slot_count = ty.params().len().max(1);
         #[cfg(feature = "engine")]
         let (id, function) = registry::register(module, name, ty)?;
         // Without the engine there is no process-wide registry: number functions per linker.
         #[cfg(not(feature = "engine"))]
         let (id, function) = {
-            let id = u32::try_from(self.tables.by_id.len()).map_err(|_| {
-                DefineError::RegistrationFailed {
-                    module: String::from(module),
-                    name: String::from(name),
-                }
-            })?;
-            let function = Arc::new(HostFunction {
-                module: module.into(),
-                name: name.into(),
-                ty,
-            });
-            (id, function)
+            let id = u32::try_from(self.tables.by_id.len())
+                .map_err(|_| DefineError::registration_failed(module, name))?;
+            (id, HostFunction::new(module, name, ty))
         };
         let tables = Arc::make_mut(&mut self.tables);
         let index = id as usize;
@@ -518,8 +559,8 @@ impl Linker {
             tables.by_id.resize(index + 1, None);
         }
         tables.by_id[index] = Some(Entry {
-            callback: Arc::new(erased),
-            slot_count: parameter_count.max(1),
+            callback,
+            slot_count,
             function,
         });
         tables.by_name.insert(position, id);
@@ -612,7 +653,7 @@ unsafe extern "C" fn trampoline(exec_env: sys::wasm_exec_env_t, slots: *mut u64)
         module_inst,
         data: &mut state.data,
     };
-    let outcome = run_guarded(|| (entry.callback)(&mut context, slots));
+    let outcome = run_guarded(|| entry.callback.call(&mut context, slots));
     let function = &entry.function;
     let pending = match outcome {
         Ok(Ok(())) => return,
@@ -633,6 +674,15 @@ unsafe extern "C" fn trampoline(exec_env: sys::wasm_exec_env_t, slots: *mut u64)
     unsafe {
         sys::wasm_runtime_set_exception(module_inst, c"host function stopped the guest".as_ptr())
     };
+}
+
+/// The order of [`Linker::define_imports_of`]'s names. Not inlined: the sort inlines its
+/// comparison into every step of its sorting networks, which made 18 KB of code for a list
+/// of a few dozen names.
+#[cfg(feature = "engine")]
+#[inline(never)]
+fn compare_import_names(a: &(String, String), b: &(String, String)) -> core::cmp::Ordering {
+    a.cmp(b)
 }
 
 /// Runs a host callback so that a panic cannot unwind into WAMR's C frames.
@@ -717,10 +767,7 @@ pub(crate) mod registry {
                         requested: Box::new(ty),
                     }),
                     // Unreachable: `by_name` holds only ids of `functions`.
-                    None => Err(DefineError::RegistrationFailed {
-                        module: String::from(module),
-                        name: String::from(name),
-                    }),
+                    None => Err(DefineError::registration_failed(module, name)),
                 };
             }
             Err(position) => position,
@@ -732,17 +779,9 @@ pub(crate) mod registry {
                 name: String::from(name),
             });
         }
-        let id = u32::try_from(registry.functions.len()).map_err(|_| {
-            DefineError::RegistrationFailed {
-                module: String::from(module),
-                name: String::from(name),
-            }
-        })?;
-        let function = Arc::new(HostFunction {
-            module: module.into(),
-            name: name.into(),
-            ty,
-        });
+        let id = u32::try_from(registry.functions.len())
+            .map_err(|_| DefineError::registration_failed(module, name))?;
+        let function = HostFunction::new(module, name, ty);
         registry.functions.push(Registered {
             function: function.clone(),
             known_to_wamr: false,
@@ -769,9 +808,16 @@ pub(crate) mod registry {
             })
             .collect();
         if !missing.is_empty() {
+            missing.sort_unstable();
+            // Each id once, grouped by import module: `by_name` is in `(module, name)` order. (Sorting by
+            // module name instead inlines string comparisons into the sort: 18 KB of code.)
+            let missing: Vec<u32> = registry
+                .by_name
+                .iter()
+                .copied()
+                .filter(|id| missing.binary_search(id).is_ok())
+                .collect();
             let module_of = |id: &u32| registry.function(*id).map(|function| &*function.module);
-            missing.sort_unstable_by(|a, b| module_of(a).cmp(&module_of(b)).then(a.cmp(b)));
-            missing.dedup();
             // One WAMR registration per import module: WAMR walks a list of them per lookup.
             let batch_lengths: Vec<usize> = missing
                 .chunk_by(|a, b| module_of(a) == module_of(b))
@@ -801,9 +847,8 @@ pub(crate) mod registry {
         let Some((_, first)) = functions.first() else {
             return Ok(());
         };
-        let failed = |function: &HostFunction| DefineError::RegistrationFailed {
-            module: String::from(&*function.module),
-            name: String::from(&*function.name),
+        let failed = |function: &HostFunction| {
+            DefineError::registration_failed(&function.module, &function.name)
         };
         // Names were checked free of NUL when they were reserved.
         let module_c = CString::new(&*first.module).map_err(|_| failed(first))?;
