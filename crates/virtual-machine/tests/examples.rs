@@ -16,6 +16,8 @@ use virtual_machine::host::stdio::CapturedOutput;
 use virtual_machine::wasi::WasiContext;
 use virtual_machine::{Allocator, ExitStatus, InstanceData, RunOptions, VirtualMachine};
 
+mod common;
+
 #[path = "../../../tests-support/emulated_command.rs"]
 mod emulated_command;
 use emulated_command::emulated_command;
@@ -23,27 +25,7 @@ use emulated_command::emulated_command;
 /// Builds the example apps once per test process and returns their directory.
 fn apps() -> &'static Path {
     static DIRECTORY: OnceLock<PathBuf> = OnceLock::new();
-    DIRECTORY.get_or_init(|| {
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let target = workspace.join("target/examples");
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        // Run from the apps' directory so their .cargo/config.toml (target, memory layout)
-        // applies.
-        let status = Command::new(cargo)
-            .current_dir(workspace.join("examples/apps"))
-            .args(["build", "--release", "--quiet", "--target-dir"])
-            .arg(&target)
-            .env_remove("RUSTFLAGS")
-            .env_remove("CARGO_ENCODED_RUSTFLAGS")
-            .env_remove("CARGO_BUILD_TARGET")
-            .status()
-            .expect("cargo starts");
-        assert!(
-            status.success(),
-            "building examples/apps failed (`rustup target add wasm32-wasip1`?)"
-        );
-        target.join("wasm32-wasip1/release")
-    })
+    DIRECTORY.get_or_init(|| common::build_guest_workspace("examples/apps", "examples"))
 }
 
 fn vm() -> VirtualMachine {

@@ -18,27 +18,7 @@ use virtual_machine::{Allocator, ExitStatus, InstanceData, Module, RunOptions, V
 /// Builds the Rust guest programs once per test process and returns their directory.
 pub fn guests() -> &'static Path {
     static DIRECTORY: OnceLock<PathBuf> = OnceLock::new();
-    DIRECTORY.get_or_init(|| {
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let target = workspace.join("target/wasi-guests");
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--release", "--quiet", "--target", "wasm32-wasip1", "--manifest-path"])
-            .arg(workspace.join("tests/wasi-guests/Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target)
-            // The outer build's flags are for the host, not for wasm32.
-            .env_remove("RUSTFLAGS")
-            .env_remove("CARGO_ENCODED_RUSTFLAGS")
-            .env_remove("CARGO_BUILD_TARGET")
-            .status()
-            .expect("cargo starts");
-        assert!(
-            status.success(),
-            "building tests/wasi-guests failed; is the target installed? `rustup target add wasm32-wasip1`"
-        );
-        target.join("wasm32-wasip1/release")
-    })
+    DIRECTORY.get_or_init(|| super::build_guest_workspace("tests/wasi-guests", "wasi-guests"))
 }
 
 /// Builds the C test programs (tests/wasi-guests/c, against wasi-libc) once per test process
