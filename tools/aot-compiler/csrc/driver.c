@@ -256,6 +256,8 @@ xila_aot_compile(const XilaAotRequest *request, XilaAotSink sink,
     /* The VM's runtime has no guard pages (WAMR_DISABLE_HW_BOUND_CHECK): every linear-memory
      * access and every native-stack growth is checked by the code itself. */
     option.bounds_checks = 1;
+    /* segue_flags stays 0: the runtime does not keep the GS register on linear memory (see
+     * vendor/cmake/x86_64-linux-gnu.cmake). */
     option.stack_bounds_checks = 1;
     option.stack_usage_file = request->stack_usage_path;
     option.enable_aux_stack_check = true;
