@@ -809,8 +809,8 @@ pub(crate) mod registry {
             .collect();
         if !missing.is_empty() {
             missing.sort_unstable();
-            // Each id once, grouped by import module: `by_name` is in `(module, name)` order. (Sorting by
-            // module name instead inlines string comparisons into the sort: 18 KB of code.)
+            // Each id once, grouped by import module, as `by_name` is in `(module, name)` order.
+            // (Sorting by module name instead inlined string comparisons into the sort: 18 KB.)
             let missing: Vec<u32> = registry
                 .by_name
                 .iter()
