@@ -7,16 +7,19 @@
 //!   `xila-vm` too, as the "xila-vm AOT" runner. The compiler needs LLVM 19; without it the
 //!   column is skipped, and the page says so.
 //! - The peers are the binaries of `bench/peers` (a cargo workspace of its own, so their
-//!   features never unify with ours): `wamr-libc-wasi` (WAMR with its built-in libc-wasi) and
-//!   `wasmi-runner`. Both take `xila-vm run`'s command-line shape. A peer that is missing or
-//!   does not build is skipped, and the page says so.
+//!   features never unify with ours): `wamr-libc-wasi` (WAMR with its built-in libc-wasi),
+//!   the same built with WAMR's thread manager (a peer whose guest can be stopped from
+//!   outside, as `xila-vm`'s can; its own target directory) and `wasmi-runner`. All take
+//!   `xila-vm run`'s command-line shape. A peer that is missing or does not build is skipped,
+//!   and the page says so.
 //! - Per workload, the runners run interleaved (A B C D A B C D …): one warm-up round, then
 //!   [`ROUNDS`] measured rounds. Each run gets a fresh directory as its preopened `/` (natively:
 //!   the `BENCH_ROOT` variable), its wall time (spawn to exit) and peak RSS (`wait4`) are
 //!   recorded and its `checksum:` line must match every other run's.
-//! - The medians, and their ratios to the WAMR runner, go into `docs/performance.md` between
-//!   [`START_MARKER`] and [`END_MARKER`], and are printed, with the AOT runner's time relative
-//!   to the interpreter's and to native code.
+//! - The medians, and their ratios to the (plain) WAMR runner, go into `docs/performance.md`
+//!   between [`START_MARKER`] and [`END_MARKER`], and are printed, with the AOT runner's time
+//!   relative to the interpreter's and to native code, and `xila-vm`'s relative to the
+//!   stoppable WAMR runner.
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -169,8 +172,12 @@ pub enum Runner {
     Xila,
     /// Our CLI running the workload compiled ahead of time (`.aot`, by `xila-aotc`).
     XilaAot,
-    /// WAMR with its built-in libc-wasi (`bench/peers`): the reference of the ratios.
+    /// WAMR with its built-in libc-wasi (`bench/peers`): the reference of the ratios. Built
+    /// without WAMR's thread manager, so nothing can stop its guest from outside.
     Wamr,
+    /// The same runner built with WAMR's thread manager, which `xila-vm`'s `StopHandle`
+    /// needs: a peer whose guest can be stopped from outside too.
+    WamrStoppable,
     /// wasmi with `wasmi_wasi` (`bench/peers`).
     Wasmi,
     /// The workload built for the host.
@@ -178,13 +185,14 @@ pub enum Runner {
 }
 
 /// How many runners there are.
-pub const RUNNER_COUNT: usize = 5;
+pub const RUNNER_COUNT: usize = 6;
 
 /// All runners, in round order.
 pub const RUNNERS: [Runner; RUNNER_COUNT] = [
     Runner::Xila,
     Runner::XilaAot,
     Runner::Wamr,
+    Runner::WamrStoppable,
     Runner::Wasmi,
     Runner::Native,
 ];
@@ -196,6 +204,7 @@ impl Runner {
             Self::Xila => "xila-vm",
             Self::XilaAot => "xila-vm AOT",
             Self::Wamr => "WAMR libc-wasi",
+            Self::WamrStoppable => "WAMR + thread mgr",
             Self::Wasmi => "wasmi",
             Self::Native => "native",
         }
@@ -207,6 +216,7 @@ impl Runner {
             Self::Xila => "xila-vm",
             Self::XilaAot => "xila-vm-aot",
             Self::Wamr => "wamr-libc-wasi",
+            Self::WamrStoppable => "wamr-thread-mgr",
             Self::Wasmi => "wasmi",
             Self::Native => "native",
         }
@@ -218,16 +228,71 @@ impl Runner {
             Self::Xila => 0,
             Self::XilaAot => 1,
             Self::Wamr => 2,
-            Self::Wasmi => 3,
-            Self::Native => 4,
+            Self::WamrStoppable => 3,
+            Self::Wasmi => 4,
+            Self::Native => 5,
         }
     }
 }
 
-/// The peer binaries of `bench/peers`, as (runner, binary name).
-pub const PEERS: &[(Runner, &str)] = &[
-    (Runner::Wamr, "wamr-libc-wasi"),
-    (Runner::Wasmi, "wasmi-runner"),
+/// A peer runner of `bench/peers` and how it is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer {
+    /// The runner it is.
+    pub runner: Runner,
+    /// The binary (also its package's name).
+    pub binary: &'static str,
+    /// Cargo features of its build, as `package/feature`.
+    pub features: &'static [&'static str],
+    /// Its cargo target directory, relative to the peers' workspace. Builds of one binary
+    /// with different features need different directories, or each would overwrite the other.
+    pub target_dir: &'static str,
+}
+
+impl Peer {
+    /// The `cargo` arguments that build it, run in the peers' workspace `peers_dir`.
+    pub fn build_args(&self, peers_dir: &Path) -> Vec<OsString> {
+        let mut args: Vec<OsString> = ["build", "--release", "--bin", self.binary]
+            .map(OsString::from)
+            .into();
+        if !self.features.is_empty() {
+            args.push(OsString::from("--features"));
+            args.push(OsString::from(self.features.join(",")));
+        }
+        args.push(OsString::from("--target-dir"));
+        args.push(peers_dir.join(self.target_dir).into_os_string());
+        args
+    }
+
+    /// Where its build puts the binary.
+    pub fn binary_path(&self, peers_dir: &Path) -> PathBuf {
+        peers_dir
+            .join(self.target_dir)
+            .join("release")
+            .join(self.binary)
+    }
+}
+
+/// The peers of `bench/peers`, in build order.
+pub const PEERS: &[Peer] = &[
+    Peer {
+        runner: Runner::Wamr,
+        binary: "wamr-libc-wasi",
+        features: &[],
+        target_dir: "target",
+    },
+    Peer {
+        runner: Runner::WamrStoppable,
+        binary: "wamr-libc-wasi",
+        features: &["wamr-libc-wasi/thread-mgr"],
+        target_dir: "target/thread-mgr",
+    },
+    Peer {
+        runner: Runner::Wasmi,
+        binary: "wasmi-runner",
+        features: &[],
+        target_dir: "target",
+    },
 ];
 
 /// Where the built programs are.
@@ -390,36 +455,34 @@ fn build(root: &Path) -> Result<Programs> {
 
     let peers = root.join(PEERS_DIR);
     if peers.join("Cargo.toml").is_file() {
-        let peers_target = peers.join("target");
-        for (runner, binary) in PEERS {
-            // Plain WAMR: this workspace's CFLAGS (WAMR defines for our VM, set by
-            // `.cargo/config.toml` and inherited through `cargo xtask`) must not reach the
+        for peer in PEERS {
+            // WAMR as shipped upstream: this workspace's CFLAGS (WAMR defines for our VM, set
+            // by `.cargo/config.toml` and inherited through `cargo xtask`) must not reach the
             // peers' build.
             let built = Cmd::cargo()
                 .env("CFLAGS", "")
-                .args(["build", "--release", "--bin", binary, "--target-dir"])
-                .arg(&peers_target)
+                .args(peer.build_args(&peers))
                 .current_dir(&peers)
                 .run();
-            let path = peers_target.join("release").join(binary);
+            let path = peer.binary_path(&peers);
+            let title = peer.runner.title();
             match built {
-                Ok(()) if path.is_file() => programs.runners[runner.index()] = Some(path),
+                Ok(()) if path.is_file() => programs.runners[peer.runner.index()] = Some(path),
                 Ok(()) => programs.notes.push(format!(
-                    "{}: not measured, {} is missing after the build",
-                    runner.title(),
+                    "{title}: not measured, {} is missing after the build",
                     path.display()
                 )),
                 Err(e) => programs.notes.push(format!(
-                    "{}: not measured, `{binary}` did not build ({e})",
-                    runner.title()
+                    "{title}: not measured, `{}` did not build ({e})",
+                    peer.binary
                 )),
             }
         }
     } else {
-        for (runner, _) in PEERS {
+        for peer in PEERS {
             programs.notes.push(format!(
                 "{}: not measured, {PEERS_DIR}/Cargo.toml is missing",
-                runner.title()
+                peer.runner.title()
             ));
         }
     }
@@ -894,38 +957,114 @@ pub fn render_table(rows: &[Row], value: fn(&Stats) -> f64, format: fn(f64) -> S
     out
 }
 
-/// The AOT runner's wall time relative to the interpreter's (`xila-vm`) and to native code,
-/// per workload; `None` when the AOT runner measured nothing.
-pub fn render_aot_table(rows: &[Row]) -> Option<String> {
-    let wall = |row: &Row, runner: Runner| match row.cells[runner.index()] {
+/// What a column of a wall-time table shows for each workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WallColumn {
+    /// The runner's median wall time.
+    Time(Runner),
+    /// The first runner's median wall time divided by the second's.
+    Ratio(Runner, Runner),
+}
+
+impl WallColumn {
+    /// The column title.
+    pub fn title(self) -> String {
+        match self {
+            Self::Time(runner) => runner.title().to_owned(),
+            Self::Ratio(runner, reference) => {
+                format!("{} ÷ {}", runner.title(), reference.title())
+            }
+        }
+    }
+
+    fn cell(self, row: &Row) -> String {
+        match self {
+            Self::Time(runner) => match row.cells[runner.index()] {
+                Cell::NotRun => String::from("—"),
+                Cell::Failed => String::from("failed"),
+                Cell::Measured(stats) => format_wall(stats.wall_s),
+            },
+            Self::Ratio(runner, reference) => {
+                wall_ratio(row, runner, reference).map_or_else(|| String::from("—"), format_ratio)
+            }
+        }
+    }
+}
+
+/// `runner`'s median wall time divided by `reference`'s on this row, when both measured it.
+fn wall_ratio(row: &Row, runner: Runner, reference: Runner) -> Option<f64> {
+    let wall = |runner: Runner| match row.cells[runner.index()] {
         Cell::Measured(stats) => Some(stats.wall_s),
         _ => None,
     };
-    if rows.iter().all(|row| wall(row, Runner::XilaAot).is_none()) {
+    wall(runner)
+        .zip(wall(reference))
+        .and_then(|(value, reference)| ratio(value, reference))
+}
+
+/// A Markdown table of wall times and ratios between runners, a row per workload.
+pub fn render_wall_table(rows: &[Row], columns: &[WallColumn]) -> String {
+    let mut out = String::from("| workload | kind |");
+    for column in columns {
+        let _ = write!(out, " {} |", column.title());
+    }
+    out.push_str("\n| --- | --- |");
+    for _ in columns {
+        out.push_str(" ---: |");
+    }
+    out.push('\n');
+    for row in rows {
+        let _ = write!(
+            out,
+            "| `{}` | {} |",
+            row.workload.name,
+            row.workload.kind.label()
+        );
+        for column in columns {
+            let _ = write!(out, " {} |", column.cell(row));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Whether `runner` measured at least one workload.
+fn measured_any(rows: &[Row], runner: Runner) -> bool {
+    rows.iter()
+        .any(|row| matches!(row.cells[runner.index()], Cell::Measured(_)))
+}
+
+/// The AOT runner's wall time relative to the interpreter's (`xila-vm`) and to native code,
+/// per workload; `None` when the AOT runner measured nothing.
+pub fn render_aot_table(rows: &[Row]) -> Option<String> {
+    measured_any(rows, Runner::XilaAot).then(|| {
+        render_wall_table(
+            rows,
+            &[
+                WallColumn::Time(Runner::XilaAot),
+                WallColumn::Ratio(Runner::XilaAot, Runner::Xila),
+                WallColumn::Ratio(Runner::XilaAot, Runner::Native),
+            ],
+        )
+    })
+}
+
+/// `xila-vm`'s wall time relative to the WAMR runner built with the thread manager, and the
+/// AOT runner's too when it measured anything; `None` when that WAMR runner measured nothing.
+pub fn render_stoppable_table(rows: &[Row]) -> Option<String> {
+    if !measured_any(rows, Runner::WamrStoppable) {
         return None;
     }
-    let mut out = String::from(
-        "| workload | kind | xila-vm AOT | ÷ xila-vm (interpreter) | ÷ native |\n\
-         | --- | --- | ---: | ---: | ---: |\n",
-    );
-    for row in rows {
-        let aot = wall(row, Runner::XilaAot);
-        let relative = |runner: Runner| {
-            aot.zip(wall(row, runner))
-                .and_then(|(aot, other)| ratio(aot, other))
-                .map_or_else(|| String::from("—"), format_ratio)
-        };
-        let _ = writeln!(
-            out,
-            "| `{}` | {} | {} | {} | {} |",
-            row.workload.name,
-            row.workload.kind.label(),
-            aot.map_or_else(|| String::from("—"), format_wall),
-            relative(Runner::Xila),
-            relative(Runner::Native)
-        );
+    let mut columns = vec![
+        WallColumn::Time(Runner::Xila),
+        WallColumn::Time(Runner::WamrStoppable),
+        WallColumn::Ratio(Runner::Xila, Runner::WamrStoppable),
+    ];
+    if measured_any(rows, Runner::XilaAot) {
+        columns.push(WallColumn::Time(Runner::XilaAot));
+        columns.push(WallColumn::Ratio(Runner::XilaAot, Runner::WamrStoppable));
     }
-    Some(out)
+    Some(render_wall_table(rows, &columns))
 }
 
 /// The generated section, markers included, without a trailing newline.
@@ -971,6 +1110,17 @@ pub fn render_section(
         out.push_str(
             "\nAhead-of-time compiled (`xila-aotc`, portable CPU, software bounds checks, stop \
              checks) against the interpreter and native code, wall time:\n\n",
+        );
+        out.push_str(&table);
+    }
+    if let Some(table) = render_stoppable_table(rows) {
+        let _ = write!(
+            out,
+            "\nAgainst a stoppable peer: the WAMR runner above cannot stop its guest from \
+             outside, `xila-vm` can (its `StopHandle` needs WAMR's thread manager, which takes a \
+             lock per host call). \"{}\" is the same runner built with the thread manager \
+             (`wamrx-sys` feature `thread-mgr`), so both sides can be stopped; wall time:\n\n",
+            Runner::WamrStoppable.title()
         );
         out.push_str(&table);
     }
@@ -1054,7 +1204,13 @@ mod tests {
     fn wasm_runners_share_the_xila_vm_command_line() {
         let args = vec![String::from("7")];
         let env = vec![(String::from("K"), String::from("V"))];
-        for runner in [Runner::Xila, Runner::XilaAot, Runner::Wamr, Runner::Wasmi] {
+        for runner in [
+            Runner::Xila,
+            Runner::XilaAot,
+            Runner::Wamr,
+            Runner::WamrStoppable,
+            Runner::Wasmi,
+        ] {
             let line = Invocation {
                 runner,
                 program: Path::new("/bin/runner"),
@@ -1200,14 +1356,18 @@ mod tests {
         Cell::Measured(Stats { wall_s, rss_kib })
     }
 
-    #[test]
-    fn renders_the_section_with_ratios_to_wamr() {
-        let machine = bench::Machine {
+    fn test_machine() -> bench::Machine {
+        bench::Machine {
             cpu: String::from("Test CPU"),
             cores: 2,
             os: String::from("Debian"),
             rustc: String::from("rustc 1.95.0"),
-        };
+        }
+    }
+
+    #[test]
+    fn renders_the_section_with_ratios_to_wamr() {
+        let machine = test_machine();
         let rows = [
             Row {
                 workload: workload("clock"),
@@ -1215,6 +1375,7 @@ mod tests {
                     measured(0.4, 2048.0),
                     measured(0.2, 1536.0),
                     measured(0.5, 4096.0),
+                    measured(0.8, 5120.0),
                     Cell::Failed,
                     measured(0.1, 1024.0),
                 ],
@@ -1225,6 +1386,7 @@ mod tests {
                     measured(0.004, 900.0),
                     Cell::NotRun,
                     Cell::NotRun,
+                    Cell::Failed,
                     Cell::NotRun,
                     measured(0.001, 500.0),
                 ],
@@ -1241,14 +1403,14 @@ mod tests {
         assert!(text.contains("- Note: wasmi: not measured\n"));
         assert!(
             text.contains(
-                "| `clock` | WASI | 400 ms (0.80×) | 200 ms (0.40×) | 500 ms | failed | 100 ms (0.20×) |\n"
+                "| `clock` | WASI | 400 ms (0.80×) | 200 ms (0.40×) | 500 ms | 800 ms (1.60×) | failed | 100 ms (0.20×) |\n"
             ),
             "{text}"
         );
         assert!(text.contains(
-            "| `clock` | WASI | 2.00 MiB (0.50×) | 1.50 MiB (0.38×) | 4.00 MiB | failed | 1.00 MiB (0.25×) |\n"
+            "| `clock` | WASI | 2.00 MiB (0.50×) | 1.50 MiB (0.38×) | 4.00 MiB | 5.00 MiB (1.25×) | failed | 1.00 MiB (0.25×) |\n"
         ));
-        assert!(text.contains("| `hello` | startup | 4.00 ms | — | — | — | 1.00 ms |\n"));
+        assert!(text.contains("| `hello` | startup | 4.00 ms | — | — | failed | — | 1.00 ms |\n"));
         // The AOT runner against the interpreter and native code.
         assert!(
             text.contains("| `clock` | WASI | 200 ms | 0.50× | 2.00× |\n"),
@@ -1258,6 +1420,30 @@ mod tests {
             text.contains("| `hello` | startup | — | — | — |\n"),
             "{text}"
         );
+        // xila-vm, and its AOT runner, against the WAMR runner that can be stopped too.
+        assert!(
+            text.contains(
+                "| workload | kind | xila-vm | WAMR + thread mgr | xila-vm ÷ WAMR + thread mgr \
+                 | xila-vm AOT | xila-vm AOT ÷ WAMR + thread mgr |\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("| `clock` | WASI | 400 ms | 800 ms | 0.50× | 200 ms | 0.25× |\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| `hello` | startup | 4.00 ms | failed | — | — | — |\n"),
+            "{text}"
+        );
+        let order = [
+            "\nWall time, process start to exit:",
+            "\nAhead-of-time compiled",
+            "\nAgainst a stoppable peer:",
+            "\nPeak resident set size",
+        ]
+        .map(|heading| text.find(heading).expect(heading));
+        assert!(order.is_sorted(), "{order:?}");
         assert_eq!(
             render_aot_table(&rows[1..]),
             None,
@@ -1274,5 +1460,98 @@ mod tests {
             render_section("d", &machine, true, 1, &[], &rows)
                 .contains("no warm-up, 1 measured round,")
         );
+    }
+
+    #[test]
+    fn the_stoppable_peer_table_shows_what_was_measured() {
+        let row = |cells| Row {
+            workload: workload("write-small"),
+            cells,
+        };
+        let without_aot = [row([
+            measured(0.3, 1.0),
+            Cell::NotRun,
+            measured(0.5, 1.0),
+            measured(0.6, 1.0),
+            Cell::NotRun,
+            Cell::NotRun,
+        ])];
+        assert_eq!(
+            render_stoppable_table(&without_aot).as_deref(),
+            Some(
+                "| workload | kind | xila-vm | WAMR + thread mgr | xila-vm ÷ WAMR + thread mgr |\n\
+                 | --- | --- | ---: | ---: | ---: |\n\
+                 | `write-small` | WASI | 300 ms | 600 ms | 0.50× |\n"
+            ),
+            "no AOT measurement, no AOT columns"
+        );
+        let without_stoppable_peer = [row([
+            measured(0.3, 1.0),
+            measured(0.1, 1.0),
+            measured(0.5, 1.0),
+            Cell::NotRun,
+            Cell::NotRun,
+            Cell::NotRun,
+        ])];
+        assert_eq!(render_stoppable_table(&without_stoppable_peer), None);
+        let section = render_section("d", &test_machine(), true, 1, &[], &without_stoppable_peer);
+        assert!(!section.contains("stoppable"), "{section}");
+        assert!(section.contains("Ahead-of-time compiled"), "{section}");
+    }
+
+    #[test]
+    fn the_two_wamr_peers_build_into_different_directories() {
+        let peers_dir = Path::new("/p");
+        let peer = |runner| {
+            *PEERS
+                .iter()
+                .find(|peer| peer.runner == runner)
+                .expect("a peer")
+        };
+        let (plain, stoppable) = (peer(Runner::Wamr), peer(Runner::WamrStoppable));
+        assert_eq!(plain.binary, stoppable.binary);
+        assert_eq!(
+            plain.build_args(peers_dir),
+            [
+                "build",
+                "--release",
+                "--bin",
+                "wamr-libc-wasi",
+                "--target-dir",
+                "/p/target"
+            ]
+            .map(OsString::from)
+        );
+        assert_eq!(
+            stoppable.build_args(peers_dir),
+            [
+                "build",
+                "--release",
+                "--bin",
+                "wamr-libc-wasi",
+                "--features",
+                "wamr-libc-wasi/thread-mgr",
+                "--target-dir",
+                "/p/target/thread-mgr"
+            ]
+            .map(OsString::from)
+        );
+        assert_eq!(
+            plain.binary_path(peers_dir),
+            Path::new("/p/target/release/wamr-libc-wasi")
+        );
+        assert_eq!(
+            stoppable.binary_path(peers_dir),
+            Path::new("/p/target/thread-mgr/release/wamr-libc-wasi")
+        );
+        for (i, peer) in PEERS.iter().enumerate() {
+            assert!(
+                PEERS[i + 1..]
+                    .iter()
+                    .all(|other| other.runner != peer.runner
+                        && other.binary_path(peers_dir) != peer.binary_path(peers_dir)),
+                "{peer:?} twice"
+            );
+        }
     }
 }

@@ -6,6 +6,12 @@
 //! stack, no host-managed heap: the same limits as `xila-vm`'s defaults),
 //! `wasm_application_execute_main` (`_start`), `wasm_runtime_get_wasi_exit_code`.
 //! The peer of `xila-vm run` in `cargo xtask bench --compare`.
+//!
+//! With the `thread-mgr` feature WAMR is built with its thread manager, as `xila-vm`'s is (its
+//! stop handle needs it): the same calls work unchanged on the main thread. The execution
+//! environment joins a cluster of its own, `_start` returning is turned into WAMR's internal
+//! "wasi proc exit" with code 0 (cleared, as for a real `proc_exit`), and the exit code is
+//! read once the cluster's other threads are gone (there are none: no `wasi-threads`).
 
 use std::ffi::{CStr, CString, c_char};
 use std::process::ExitCode;
