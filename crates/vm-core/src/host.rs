@@ -241,7 +241,7 @@ impl InstanceData {
 /// What a host function sees of its caller.
 pub struct HostContext<'a> {
     #[cfg(feature = "engine")]
-    module_inst: sys::wasm_module_inst_t,
+    memory: Option<DefaultMemory>,
     data: &'a mut InstanceData,
 }
 
@@ -251,7 +251,7 @@ impl HostContext<'_> {
     pub fn memory(&mut self) -> Result<GuestMemory<'_>, NoMemory> {
         #[cfg(feature = "engine")]
         // SAFETY: the context exists only during a host call on the instance's own thread.
-        return unsafe { guest_memory(self.module_inst) };
+        return unsafe { guest_memory(self.memory) };
         #[cfg(not(feature = "engine"))]
         Err(NoMemory)
     }
@@ -269,33 +269,58 @@ impl HostContext<'_> {
         #[cfg(feature = "engine")]
         // SAFETY: as in `memory`; the memory lives in WAMR, not in `data`, so the two borrows
         // are disjoint.
-        let memory = unsafe { guest_memory(self.module_inst) };
+        let memory = unsafe { guest_memory(self.memory) };
         #[cfg(not(feature = "engine"))]
         let memory = Err(NoMemory);
         (memory, self.data.get_mut())
     }
 }
 
+/// An instance's default memory as WAMR keeps it, looked up once per instance: the memory
+/// instance stays where it is for the instance's life (growing replaces its data, not the
+/// instance), so host calls skip the lookup and ask WAMR only for the current base and size.
 #[cfg(feature = "engine")]
-/// Builds the sandbox view of an instance's default memory.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DefaultMemory {
+    raw: sys::wasm_memory_inst_t,
+    page_size: u64,
+}
+
+#[cfg(feature = "engine")]
+impl DefaultMemory {
+    /// The default memory of `module_inst`; `None` when the module has none.
+    ///
+    /// # Safety
+    /// `module_inst` is a live instance; the result is valid only as long as it lives.
+    pub(crate) unsafe fn of(module_inst: sys::wasm_module_inst_t) -> Option<Self> {
+        // SAFETY: `module_inst` is a live instance (caller).
+        let raw = unsafe { sys::wasm_runtime_get_default_memory(module_inst) };
+        if raw.is_null() {
+            return None;
+        }
+        // SAFETY: `raw` is the live default memory of the instance; its page size is fixed
+        // when the memory is created.
+        let page_size = unsafe { sys::wasm_memory_get_bytes_per_page(raw) };
+        Some(Self { raw, page_size })
+    }
+}
+
+/// Builds the sandbox view of an instance's default memory (`None`: the module has none).
 ///
 /// # Safety
-/// The guest must not run, grow its memory or be destroyed while the view lives, and no other
-/// view of the same memory may exist; callers tie the view to a `&mut` borrow that ensures it.
+/// `memory` comes from [`DefaultMemory::of`] for a live instance. The guest must not run,
+/// grow its memory or be destroyed while the view lives, and no other view of the same memory
+/// may exist; callers tie the view to a `&mut` borrow that ensures it.
+#[cfg(feature = "engine")]
 pub(crate) unsafe fn guest_memory<'a>(
-    module_inst: sys::wasm_module_inst_t,
+    memory: Option<DefaultMemory>,
 ) -> Result<GuestMemory<'a>, NoMemory> {
-    // SAFETY: `module_inst` is a live instance (caller).
-    let memory = unsafe { sys::wasm_runtime_get_default_memory(module_inst) };
-    if memory.is_null() {
-        return Err(NoMemory);
-    }
-    // SAFETY: `memory` is the live default memory of the instance.
-    let (base, pages, page_size) = unsafe {
+    let DefaultMemory { raw, page_size } = memory.ok_or(NoMemory)?;
+    // SAFETY: `raw` is the live default memory of the instance (caller).
+    let (base, pages) = unsafe {
         (
-            sys::wasm_memory_get_base_address(memory).cast::<u8>(),
-            sys::wasm_memory_get_cur_page_count(memory),
-            sys::wasm_memory_get_bytes_per_page(memory),
+            sys::wasm_memory_get_base_address(raw).cast::<u8>(),
+            sys::wasm_memory_get_cur_page_count(raw),
         )
     };
     let length = pages
@@ -650,7 +675,7 @@ unsafe extern "C" fn trampoline(exec_env: sys::wasm_exec_env_t, slots: *mut u64)
     // made from the signature registered for `id`) are valid and exclusively ours.
     let slots = unsafe { core::slice::from_raw_parts_mut(slots, entry.slot_count) };
     let mut context = HostContext {
-        module_inst,
+        memory: state.memory,
         data: &mut state.data,
     };
     let outcome = run_guarded(|| entry.callback.call(&mut context, slots));

@@ -13,7 +13,7 @@ use wamrx_sys as sys;
 
 use crate::error::{CallError, InstantiationError, LimitsError};
 use crate::hooks;
-use crate::host::{InstanceData, Linker, NoMemory, guest_memory, registry};
+use crate::host::{DefaultMemory, InstanceData, Linker, NoMemory, guest_memory, registry};
 use crate::module::{ERROR_BUFFER_SIZE, ExternKind, Module, ModuleInner, error_text};
 use crate::runtime::{Runtime, ensure_thread_env};
 use crate::trap::{HostError, Trap};
@@ -120,6 +120,8 @@ pub(crate) struct InstanceState {
     pub(crate) linker: Linker,
     pub(crate) data: InstanceData,
     pub(crate) pending: Option<PendingStop>,
+    /// The instance's default memory, set once WAMR has created the instance.
+    pub(crate) memory: Option<DefaultMemory>,
 }
 
 /// Shared between an instance and its stop handles.
@@ -290,8 +292,11 @@ impl Instance {
             linker: linker.clone(),
             data,
             pending: None,
+            memory: None,
         });
         let raw = instantiate(module, &import_ids, &limits, &mut *state)?;
+        // SAFETY: `raw` is live; the state, and so the handle, dies with the instance.
+        state.memory = unsafe { DefaultMemory::of(raw) };
         if let Err(error) = check_initial_memory(raw, &limits) {
             // SAFETY: `raw` is live and has no exec env yet.
             unsafe { sys::wasm_runtime_deinstantiate(raw) };
@@ -370,7 +375,7 @@ impl Instance {
     pub fn memory(&mut self) -> Result<GuestMemory<'_>, NoMemory> {
         // SAFETY: `&mut self` excludes calls into the guest (which would need `&mut self`)
         // and other views while the returned view lives.
-        unsafe { guest_memory(self.raw) }
+        unsafe { guest_memory(self.state.memory) }
     }
 
     /// The type of the exported function `name`.

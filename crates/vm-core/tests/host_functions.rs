@@ -311,6 +311,42 @@ fn a_module_without_memory_gives_host_functions_an_error_not_a_view() {
 }
 
 #[test]
+fn host_functions_see_memory_as_grown_by_the_guest() {
+    // Growing may move linear memory (it is reallocated through the runtime's allocator):
+    // the host's view must follow both the new size and the new place.
+    let wat = r#"(module (import "test" "size_and_last" (func $probe (result i64)))
+        (memory 1)
+        (func (export "grow_and_probe") (param i32) (result i64)
+            (drop (memory.grow (local.get 0)))
+            ;; mark the last byte of the grown memory
+            (i32.store8 (i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const 1))
+                (i32.const 0x5a))
+            (call $probe)))"#;
+    let mut linker = Linker::new(runtime());
+    linker
+        .define("test", "size_and_last", |context, (): ()| {
+            let memory = context.memory()?;
+            let length = u32::try_from(memory.len()).expect("a 32-bit memory");
+            let last = memory
+                .bytes(length - 1, 1)
+                .expect("the last byte is in bounds")[0];
+            Ok((i64::from(length) << 8) | i64::from(last))
+        })
+        .unwrap();
+    let mut instance = instance_with(wat, &linker, Limits::default());
+    for (grow, pages) in [(0, 1), (3, 4), (60, 64)] {
+        assert_eq!(
+            instance
+                .call("grow_and_probe", &[Value::I32(grow)])
+                .unwrap(),
+            vec![Value::I64(((pages * 65_536) << 8) | 0x5a)],
+            "after growing by {grow} pages"
+        );
+    }
+    assert_eq!(instance.memory().unwrap().len(), 64 * 65_536);
+}
+
+#[test]
 fn instances_share_their_linker_until_a_clone_defines_more() {
     let answer = r#"(module (import "share" "answer" (func $answer (result i32)))
         (func (export "f") (result i32) (call $answer)))"#;
