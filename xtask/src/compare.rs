@@ -914,17 +914,22 @@ pub fn format_ratio(ratio: f64) -> String {
     format!("{ratio:.2}×")
 }
 
+/// The header of a Markdown table: workload and kind, then right-aligned `titles`.
+fn table_header(titles: impl Iterator<Item = String>) -> String {
+    let mut header = String::from("| workload | kind |");
+    let mut rule = String::from("\n| --- | --- |");
+    for title in titles {
+        let _ = write!(header, " {title} |");
+        rule.push_str(" ---: |");
+    }
+    header.push_str(&rule);
+    header.push('\n');
+    header
+}
+
 /// One Markdown table: a column per runner, each cell `value (ratio to WAMR)`.
 pub fn render_table(rows: &[Row], value: fn(&Stats) -> f64, format: fn(f64) -> String) -> String {
-    let mut out = String::from("| workload | kind |");
-    for runner in RUNNERS {
-        let _ = write!(out, " {} |", runner.title());
-    }
-    out.push_str("\n| --- | --- |");
-    for _ in RUNNERS {
-        out.push_str(" ---: |");
-    }
-    out.push('\n');
+    let mut out = table_header(RUNNERS.iter().map(|runner| runner.title().to_owned()));
     for row in rows {
         let reference = match row.cells[Runner::Wamr.index()] {
             Cell::Measured(stats) => Some(value(&stats)),
@@ -1004,15 +1009,7 @@ fn wall_ratio(row: &Row, runner: Runner, reference: Runner) -> Option<f64> {
 
 /// A Markdown table of wall times and ratios between runners, a row per workload.
 pub fn render_wall_table(rows: &[Row], columns: &[WallColumn]) -> String {
-    let mut out = String::from("| workload | kind |");
-    for column in columns {
-        let _ = write!(out, " {} |", column.title());
-    }
-    out.push_str("\n| --- | --- |");
-    for _ in columns {
-        out.push_str(" ---: |");
-    }
-    out.push('\n');
+    let mut out = table_header(columns.iter().map(|column| column.title()));
     for row in rows {
         let _ = write!(
             out,
