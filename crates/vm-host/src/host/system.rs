@@ -36,21 +36,19 @@ fn monotonic_nanoseconds() -> u64 {
 
 /// The system's monotonic clock, nanoseconds from an arbitrary point.
 ///
-/// Read with `clock_gettime(CLOCK_MONOTONIC)` directly rather than through [`Instant`]: guests
-/// read clocks in tight loops, and `Instant` arithmetic (`Timespec` checks and subtraction)
-/// was about half of the instructions of a reading.
+/// Read with `clock_gettime(CLOCK_MONOTONIC)` directly rather than through
+/// [`Instant`](std::time::Instant): guests read clocks in tight loops, and `Instant` arithmetic
+/// (`Timespec` checks and subtraction) was about half of the instructions of a reading.
 #[cfg(unix)]
 fn monotonic_raw() -> u64 {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `now` is a valid `timespec` for the call to write; CLOCK_MONOTONIC exists on
+    let mut now = core::mem::MaybeUninit::<libc::timespec>::uninit();
+    // SAFETY: `now` is valid for the call to write a `timespec`; CLOCK_MONOTONIC exists on
     // every unix (std's `Instant` reads it the same way on Linux).
-    let status = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
-    if status != 0 {
+    if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, now.as_mut_ptr()) } != 0 {
         return 0;
     }
+    // SAFETY: `clock_gettime` succeeded, so it wrote the whole `timespec`.
+    let now = unsafe { now.assume_init() };
     let seconds = u64::try_from(now.tv_sec).unwrap_or(0);
     let nanoseconds = u64::try_from(now.tv_nsec).unwrap_or(0);
     seconds
