@@ -930,6 +930,16 @@ const RUNAWAYS: &[(&str, &str)] = &[
             (func (export "_start") (loop $again (call $tick) (br $again))))"#,
     ),
     (
+        // No loop at all: 2^64 calls, never deeper than 64 frames. Only the checks before
+        // calls can see the stop (xila-aotc emits none after calls).
+        "recursion without a loop",
+        r#"(module (func $tree (param $depth i32)
+                (if (local.get $depth) (then
+                    (call $tree (i32.sub (local.get $depth) (i32.const 1)))
+                    (call $tree (i32.sub (local.get $depth) (i32.const 1))))))
+            (func (export "_start") (call $tree (i32.const 64))))"#,
+    ),
+    (
         "counting loop LLVM could fold",
         r#"(module (func (export "_start") (local $i i64)
             (loop $again
