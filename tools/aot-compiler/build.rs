@@ -355,6 +355,12 @@ fn compile_wamr_cpp(wamr: &Path, llvm: &Llvm, host: &HostTarget) -> Vec<PathBuf>
         .flag_if_supported("-w")
         // LLVM is built without RTTI; WAMR's upstream build says the same.
         .flag("-fno-rtti")
+        // WAMR's pass pipeline under another name: csrc/driver.c defines the original name,
+        // adds alias information to the generated code and then calls it.
+        .define(
+            "aot_apply_llvm_new_pass_manager",
+            "xila_wamr_apply_llvm_passes",
+        )
         .opt_level(2);
     for flag in &llvm.cxx_flags {
         build.flag(flag);

@@ -613,6 +613,82 @@ fn grown_memory_is_bounded_by_its_new_size() {
     assert!(memory_is_all(&mut instance, OWN));
 }
 
+/// Functions that store, grow memory (by a call or in place) and store again. xila-aotc lets
+/// LLVM keep linear memory's bounds across stores (alias information): these check that the
+/// bounds are still taken again after a grow, and that stores before it stay checked.
+const STORES_AROUND_A_GROW: &str = r#"(module
+    (memory 1 4)
+    (func (export "fill") (param $value i32)
+        (memory.fill (i32.const 0) (local.get $value) (i32.mul (memory.size) (i32.const 65536))))
+    (func $grow_one (drop (memory.grow (i32.const 1))))
+    (func (export "by call") (param $a i32) (param $b i32) (param $c i32)
+        (i32.store (local.get $a) (i32.const 0x5a5a5a5a))
+        (i32.store (local.get $b) (i32.const 0x5a5a5a5a))
+        (call $grow_one)
+        (i32.store (local.get $c) (i32.const 0x5a5a5a5a)))
+    (func (export "in place") (param $a i32) (param $b i32) (param $c i32)
+        (i32.store (local.get $a) (i32.const 0x5a5a5a5a))
+        (i32.store (local.get $b) (i32.const 0x5a5a5a5a))
+        (drop (memory.grow (i32.const 1)))
+        (i32.store (local.get $c) (i32.const 0x5a5a5a5a))))"#;
+
+#[test]
+#[ignore = "needs xila-aotc: run by cargo xtask test"]
+fn stores_around_a_grow_in_one_function_see_the_right_bounds() {
+    let vm = bare_vm();
+    let module = load_aot(&vm, compile_wat(STORES_AROUND_A_GROW));
+    let stored = u32::from_le_bytes([STORED; 4]);
+    let call = |instance: &mut Instance, name: &str, [a, b, c]: [u64; 3]| {
+        let arguments = [a, b, c]
+            .map(|address| Value::I32(u32::try_from(address).expect("a wasm32 address") as i32));
+        instance.call(name, &arguments).map_err(Error::Call)
+    };
+    let word_at = |instance: &mut Instance, address: u64| {
+        let memory = instance.memory().expect("the module has a memory");
+        let bytes = memory
+            .bytes(u32::try_from(address).expect("small"), 4)
+            .expect("in memory");
+        u32::from_le_bytes(bytes.try_into().expect("four bytes"))
+    };
+    for name in ["by call", "in place"] {
+        // The last word of the new page is writable once the function has grown memory.
+        let mut instance = fresh(&vm, &module, OWN);
+        call(&mut instance, name, [0, PAGE - 4, 2 * PAGE - 4])
+            .unwrap_or_else(|error| panic!("{name}: store in the new page: {error}"));
+        for address in [0, PAGE - 4, 2 * PAGE - 4] {
+            assert_eq!(
+                word_at(&mut instance, address),
+                stored,
+                "{name} at {address:#x}"
+            );
+        }
+
+        // Before the grow, the first page is all there is: the second store traps, nothing
+        // is grown and nothing past the first store is written.
+        let mut instance = fresh(&vm, &module, OWN);
+        expect_out_of_bounds(
+            call(&mut instance, name, [0, PAGE - 3, PAGE]),
+            &format!("{name}: store across the end before the grow"),
+        );
+        assert_eq!(memory_span(&mut instance).1, PAGE as usize, "{name}");
+        assert_eq!(word_at(&mut instance, 0), stored, "{name}");
+        assert_eq!(
+            word_at(&mut instance, PAGE - 4),
+            u32::from_le_bytes([OWN; 4]),
+            "{name}"
+        );
+
+        // After the grow, the new end is the bound (the new page comes zeroed).
+        let mut instance = fresh(&vm, &module, OWN);
+        expect_out_of_bounds(
+            call(&mut instance, name, [0, 4, 2 * PAGE - 3]),
+            &format!("{name}: store across the new end"),
+        );
+        assert_eq!(memory_span(&mut instance).1, 2 * PAGE as usize, "{name}");
+        assert_eq!(word_at(&mut instance, 2 * PAGE - 4), 0, "{name}");
+    }
+}
+
 /// Aims each access of an attacking instance at the middle of memory that is not its own: the
 /// linear memory of an instance created after it, and a host buffer allocated after that
 /// (allocators tend to place them just above the attacker's memory). Each attempt uses fresh

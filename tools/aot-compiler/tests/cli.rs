@@ -132,22 +132,68 @@ fn loops_poll_the_stop_flag_although_memory_is_not_shared() {
     let ir = std::fs::read_to_string(&ir).expect("the IR was written");
     // `spin` is WAMR's aot_func#0: its loop must load the flag (volatile, from the exec env)
     // and leave when the terminate bit is set. WAMR alone emits this only for shared memory.
-    // WAMR puts a function's body in aot_func_internal#N (aot_func#N wraps it).
-    let spin = ir
-        .split("\ndefine ")
-        .find(|function| {
-            function
-                .lines()
-                .next()
-                .is_some_and(|signature| signature.contains("@\"aot_func_internal#0\"("))
-        })
-        .expect("the spin function is in the IR");
+    let spin = function_ir(&ir, 0);
     assert!(
         spin.contains("load volatile i32") && spin.contains("%terminate_flags"),
         "no stop check in spin:\n{spin}"
     );
     // 32-bit target: suspend_flags is the sixth pointer of WASMExecEnv, at byte 20.
     assert!(spin.contains("ptr %exec_env, i32 20"), "{spin}");
+}
+
+/// The optimised IR of the module's function `index`: WAMR puts a function's body in
+/// aot_func_internal#N (aot_func#N wraps it with the native-stack check).
+fn function_ir(ir: &str, index: u32) -> &str {
+    let signature_start = format!("@\"aot_func_internal#{index}\"(");
+    ir.split("\ndefine ")
+        .find(|function| {
+            function
+                .lines()
+                .next()
+                .is_some_and(|signature| signature.contains(&signature_start))
+        })
+        .unwrap_or_else(|| panic!("function {index} is not in the IR:\n{ir}"))
+}
+
+#[test]
+fn bounds_are_not_loaded_again_after_each_store() {
+    // In a module that can grow its memory, the call makes WAMR load linear memory's bounds
+    // before every access; xila-aotc's alias information tells LLVM that stores to linear
+    // memory cannot change them, so one load serves both stores.
+    let wasm = wat::parse_str(
+        r#"(module (memory 1)
+            (func $nothing)
+            (func (export "grow") (result i32) (memory.grow (i32.const 1)))
+            (func (export "store_twice") (param i32 i32)
+                (call $nothing)
+                (i32.store (local.get 0) (i32.const 1))
+                (i32.store (local.get 1) (i32.const 2))))"#,
+    )
+    .expect("valid module text");
+    let dir = work_dir("alias_information");
+    let ir = dir.join("module.ll");
+    let (run, _) = compile(
+        &dir,
+        &wasm,
+        &["--llvm-ir", ir.to_str().expect("UTF-8 path")],
+    );
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let ir = std::fs::read_to_string(&ir).expect("the IR was written");
+    let store_twice = function_ir(&ir, 2);
+    let stores: Vec<&str> = store_twice
+        .lines()
+        .filter(|line| line.trim_start().starts_with("store i32"))
+        .collect();
+    assert_eq!(stores.len(), 2, "{store_twice}");
+    assert!(
+        stores.iter().all(|store| store.contains("!tbaa")),
+        "{store_twice}"
+    );
+    let bound_loads = store_twice
+        .lines()
+        .filter(|line| line.contains("= load") && line.contains("ptr %bound_check_4bytes"))
+        .count();
+    assert_eq!(bound_loads, 1, "{store_twice}");
 }
 
 #[test]
