@@ -1,7 +1,8 @@
 /*
  * The C side of xila-aotc: drives WAMR's ahead-of-time compiler with the options the Xila VM
- * needs, and replaces the one piece of code generation that does not do what the VM needs
- * (check_suspend_flags, see below).
+ * needs, replaces the one piece of code generation that does not do what the VM needs
+ * (check_suspend_flags, see below), and adds alias information for linear memory to the
+ * generated code before WAMR's optimisation passes run (aot_apply_llvm_new_pass_manager).
  *
  * The Rust side (src/compiler.rs) chooses the target, CPU and features; everything that makes
  * the code safe for the VM's runtime is fixed here and recorded in the stamp by the Rust side:
