@@ -1,6 +1,6 @@
 # x86_64 Linux host build of WAMR with the AOT loader. The `cmake` crate leaves the compiler
 # choice to a toolchain file once one is given; on the host CMake's default compiler is right.
-include(${CMAKE_CURRENT_LIST_DIR}/wamr-aot.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/wamr-common.cmake)
 
 # WAMR writes each linear memory's base to the GS register on every call into wasm, for AOT
 # code compiled with "segue" addressing, and decides at build time whether to by running

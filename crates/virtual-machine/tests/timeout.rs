@@ -2,9 +2,12 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{SPIN, module, vm};
+use common::{SPIN, builder, module, vm};
+use virtual_machine::host::host::{OsRandom, SystemClock, ThreadTask};
+use virtual_machine::wasi::WasiContext;
 use virtual_machine::{Error, ExitStatus, FailureClass, RunOptions, Value};
 
 #[test]
@@ -23,6 +26,42 @@ fn a_timeout_stops_an_infinite_loop() {
     assert_eq!(error.to_string(), "timed out after 100ms");
     assert!(elapsed >= after, "stopped early, after {elapsed:?}");
     assert!(elapsed < Duration::from_millis(900), "took {elapsed:?}");
+}
+
+/// A guest that does nothing but call the host: the stop comes from the watchdog thread while
+/// the guest thread checks for a pending exception after every host call (without a lock in
+/// our WAMR build, see vendor/README.md), so each run races the two.
+#[test]
+fn a_timeout_stops_a_loop_of_host_calls() {
+    let vm = builder().wasi().build().unwrap();
+    let app = module(
+        &vm,
+        r#"(module
+            (import "wasi_snapshot_preview1" "sched_yield" (func $yield (result i32)))
+            (memory (export "memory") 1)
+            (func (export "_start") (loop $again (drop (call $yield)) (br $again))))"#,
+    );
+    for _ in 0..20 {
+        let after = Duration::from_millis(10);
+        let started = Instant::now();
+        let options = RunOptions::new()
+            .wasi(|| {
+                WasiContext::builder()
+                    .clock(Arc::new(SystemClock))
+                    .random(Arc::new(OsRandom))
+                    .task(Arc::new(ThreadTask))
+                    .build()
+                    .expect("WASI context")
+            })
+            .timeout(after);
+        let error = vm.run(&app, &options).unwrap_err();
+        assert!(
+            matches!(error, Error::Timeout { after: reported } if reported == after),
+            "{error:?}"
+        );
+        let elapsed = started.elapsed();
+        assert!(elapsed < Duration::from_millis(900), "took {elapsed:?}");
+    }
 }
 
 #[test]

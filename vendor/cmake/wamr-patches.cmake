@@ -1,0 +1,94 @@
+# Build-time patches to WAMR's C sources, applied to a copy in the build directory (the
+# sources in cargo's registry stay as published). WAMR's `project(iwasm)` includes this file
+# (`CMAKE_PROJECT_iwasm_INCLUDE`, set by `wamr-common.cmake`); the patching runs once the `vmlib`
+# target exists, at the end of WAMR's top-level CMakeLists. A patch whose anchor text is not
+# found exactly once stops the build: a WAMR upgrade must revisit it, not lose it silently.
+# See vendor/README.md for what each patch does and why.
+
+if(CMAKE_VERSION VERSION_LESS 3.19)
+  # `cmake_language(DEFER)` is needed to reach the vmlib target. (Not cmake_minimum_required:
+  # that would change the policies of WAMR's whole build.)
+  message(FATAL_ERROR "Xila's WAMR patches need CMake 3.19 or newer (found ${CMAKE_VERSION})")
+endif()
+
+# Replaces `anchor` (which must occur exactly once) in `text_variable` by itself followed by
+# `insertion`.
+function(xila_insert_after text_variable anchor insertion what)
+  string(FIND "${${text_variable}}" "${anchor}" first)
+  string(FIND "${${text_variable}}" "${anchor}" last REVERSE)
+  if(first EQUAL -1 OR NOT first EQUAL last)
+    message(FATAL_ERROR
+      "Xila WAMR patch '${what}': its anchor is not in WAMR's source exactly once "
+      "(WAMR changed?). Revisit vendor/cmake/wamr-patches.cmake.")
+  endif()
+  string(REPLACE "${anchor}" "${anchor}${insertion}" patched "${${text_variable}}")
+  set(${text_variable} "${patched}" PARENT_SCOPE)
+endfunction()
+
+# Swaps `relative_path` (under core/iwasm) in vmlib's sources for a patched copy whose text is
+# `text`.
+function(xila_replace_source relative_path text)
+  get_target_property(sources vmlib SOURCES)
+  set(original_pattern "/core/iwasm/${relative_path}$")
+  set(kept "${sources}")
+  list(FILTER kept EXCLUDE REGEX "${original_pattern}")
+  list(LENGTH sources before)
+  list(LENGTH kept after)
+  math(EXPR removed "${before} - ${after}")
+  if(NOT removed EQUAL 1)
+    message(FATAL_ERROR
+      "Xila WAMR patch: core/iwasm/${relative_path} is among vmlib's sources ${removed} "
+      "times, expected once. Revisit vendor/cmake/wamr-patches.cmake.")
+  endif()
+  # The copy keeps the original's depth under the build directory, so its relative
+  # `#include "../…"` lines find nothing next to it and resolve through WAMR's include
+  # directories to the original headers.
+  set(copy "${CMAKE_BINARY_DIR}/xila-patched/core/iwasm/${relative_path}")
+  file(WRITE "${copy}" "${text}")
+  list(APPEND kept "${copy}")
+  set_property(TARGET vmlib PROPERTY SOURCES "${kept}")
+endfunction()
+
+function(xila_patch_wamr)
+  if(NOT TARGET vmlib)
+    message(FATAL_ERROR "Xila WAMR patches: WAMR defined no vmlib target (WAMR changed?)")
+  endif()
+  set(common "${CMAKE_SOURCE_DIR}/core/iwasm/common/wasm_runtime_common.c")
+  file(READ "${common}" text)
+
+  # Lock-free "has an exception been raised?" check. With the thread manager (which the stop
+  # handle needs), WAMR takes the instance's exception mutex each time it asks whether an
+  # exception is pending: twice per host-function call (after the native returns, and in the
+  # interpreter after the call). Only the first byte of the message is read to answer it.
+  # A relaxed atomic read of that byte answers the same question: it is '\0' or not, whatever
+  # another thread (a stop) is writing after it; the thread that raised the exception (a host
+  # function trapping) sees its own write; and a caller that wants the message still copies
+  # it under the lock. WAMR's own AOT code and `wasm_runtime_get_exception` read it unlocked.
+  xila_insert_after(text
+"bool
+wasm_copy_exception(WASMModuleInstance *module_inst, char *exception_buf)
+{
+    bool has_exception = false;
+"
+"
+    /* Xila build patch (vendor/cmake/wamr-patches.cmake): no lock to ask whether an
+       exception is pending. */
+    if (exception_buf == NULL)
+        return __atomic_load_n(&module_inst->cur_exception[0], __ATOMIC_RELAXED)
+               != '\\0';
+"
+    "lock-free exception check")
+
+  # A symbol that says the patches are in: vm-core's test `wamr_patches` links against it, so
+  # a build where this file was not included (WAMR renamed its project, the toolchain file
+  # was not used) fails that test instead of only running slower.
+  string(APPEND text "
+/* Xila build patch: marks a WAMR built with vendor/cmake/wamr-patches.cmake. */
+const unsigned char xila_wamr_patched = 1;
+")
+  xila_replace_source("common/wasm_runtime_common.c" "${text}")
+  # Reconfigure when the original changes (a different WAMR in the same build directory).
+  set_property(DIRECTORY "${CMAKE_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${common}")
+endfunction()
+
+cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" CALL xila_patch_wamr)
