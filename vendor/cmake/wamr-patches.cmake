@@ -56,14 +56,17 @@ function(xila_patch_wamr)
   set(common "${CMAKE_SOURCE_DIR}/core/iwasm/common/wasm_runtime_common.c")
   file(READ "${common}" text)
 
-  # Lock-free "has an exception been raised?" check. With the thread manager (which the stop
-  # handle needs), WAMR takes the instance's exception mutex each time it asks whether an
-  # exception is pending: twice per host-function call (after the native returns, and in the
-  # interpreter after the call). Only the first byte of the message is read to answer it.
-  # A relaxed atomic read of that byte answers the same question: it is '\0' or not, whatever
-  # another thread (a stop) is writing after it; the thread that raised the exception (a host
-  # function trapping) sees its own write; and a caller that wants the message still copies
-  # it under the lock. WAMR's own AOT code and `wasm_runtime_get_exception` read it unlocked.
+  # Lock-free "no exception pending" answer. With the thread manager (which the stop handle
+  # needs), WAMR takes the instance's exception mutex each time it asks whether an exception
+  # is pending: twice per host-function call (after the native returns, and in the
+  # interpreter after the call), to read the first byte of the message. When a relaxed atomic
+  # read of that byte finds it '\0', the answer is "no" without the lock; otherwise the
+  # question is asked under the lock as before. A "yes" is therefore only given once the
+  # writer has released the lock, with the message complete: a guest stopped from another
+  # thread must not see "Exception: " before "terminated by user" is written (our test
+  # `a_timeout_stops_a_loop_of_host_calls` caught that with an unconditional fast path).
+  # A "no" while another thread is writing only delays the stop to the next check or to the
+  # suspend flag that the stop also sets and the interpreter polls at every branch.
   xila_insert_after(text
 "bool
 wasm_copy_exception(WASMModuleInstance *module_inst, char *exception_buf)
@@ -71,13 +74,14 @@ wasm_copy_exception(WASMModuleInstance *module_inst, char *exception_buf)
     bool has_exception = false;
 "
 "
-    /* Xila build patch (vendor/cmake/wamr-patches.cmake): no lock to ask whether an
-       exception is pending. */
-    if (exception_buf == NULL)
-        return __atomic_load_n(&module_inst->cur_exception[0], __ATOMIC_RELAXED)
-               != '\\0';
+    /* Xila build patch (vendor/cmake/wamr-patches.cmake): that no exception is pending
+       is answered without the lock; a pending one is confirmed under it, as before. */
+    if (exception_buf == NULL
+        && __atomic_load_n(&module_inst->cur_exception[0], __ATOMIC_RELAXED)
+               == '\\0')
+        return false;
 "
-    "lock-free exception check")
+    "lock-free no-exception check")
 
   # A symbol that says the patches are in: vm-core's test `wamr_patches` links against it, so
   # a build where this file was not included (WAMR renamed its project, the toolchain file
