@@ -266,9 +266,11 @@ mod allocation {
     }
 
     pub(super) fn usage() -> MemoryUsage {
+        let in_use = IN_USE.load(Ordering::Relaxed);
         MemoryUsage {
-            in_use: IN_USE.load(Ordering::Relaxed),
-            peak: PEAK.load(Ordering::Relaxed),
+            in_use,
+            // The current amount may be the peak: `account` records peaks only on decreases.
+            peak: PEAK.load(Ordering::Relaxed).max(in_use),
             capacity: match BACKEND.get() {
                 Some(Backend::Pool { size, .. }) => Some(*size),
                 _ => None,
@@ -305,18 +307,20 @@ mod allocation {
 
     /// Records one allocation, free or reallocation: `added` bytes now in use, `removed` no
     /// longer. WAMR allocates thousands of blocks while loading a module, so this costs one
-    /// atomic read-modify-write, plus a second only when the peak rises.
+    /// atomic read-modify-write, plus a second only when a decrease reveals a new peak.
+    ///
+    /// The peak is taken on decreases: the amount in use can only reach a maximum just before
+    /// it goes down again, or be at one now (which [`usage`] adds). So the value a decrease
+    /// replaces is the only candidate, and growth, the common case while a module loads,
+    /// touches `PEAK` not at all.
     fn account(added: usize, removed: usize) {
-        if added < removed {
-            IN_USE.fetch_sub(removed - added, Ordering::Relaxed);
+        if added >= removed {
+            IN_USE.fetch_add(added - removed, Ordering::Relaxed);
             return;
         }
-        let grown = added - removed;
-        let now = IN_USE
-            .fetch_add(grown, Ordering::Relaxed)
-            .wrapping_add(grown);
-        if now > PEAK.load(Ordering::Relaxed) {
-            PEAK.fetch_max(now, Ordering::Relaxed);
+        let before = IN_USE.fetch_sub(removed - added, Ordering::Relaxed);
+        if before > PEAK.load(Ordering::Relaxed) {
+            PEAK.fetch_max(before, Ordering::Relaxed);
         }
     }
 
