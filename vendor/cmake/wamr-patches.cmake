@@ -12,7 +12,8 @@ if(CMAKE_VERSION VERSION_LESS 3.19)
 endif()
 
 # Replaces `anchor` (which must occur exactly once) in `text_variable` by itself followed by
-# `insertion`.
+# `insertion`. Both arrive as CMake quoted arguments: the C text's double quotes and
+# backslashes are written `\"` and `\\` there.
 function(xila_insert_after text_variable anchor insertion what)
   string(FIND "${${text_variable}}" "${anchor}" first)
   string(FIND "${${text_variable}}" "${anchor}" last REVERSE)
