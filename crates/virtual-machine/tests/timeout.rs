@@ -29,8 +29,9 @@ fn a_timeout_stops_an_infinite_loop() {
 }
 
 /// A guest that does nothing but call the host: the stop comes from the watchdog thread while
-/// the guest thread checks for a pending exception after every host call (without a lock in
-/// our WAMR build, see vendor/README.md), so each run races the two.
+/// the guest thread checks for a pending exception after every host call (answered without a
+/// lock while none is pending in our WAMR build, see vendor/README.md), so each run races the
+/// two. A half-written stop message would come out as an unnamed trap, not a timeout.
 #[test]
 fn a_timeout_stops_a_loop_of_host_calls() {
     let vm = builder().wasi().build().unwrap();
