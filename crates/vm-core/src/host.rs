@@ -303,6 +303,16 @@ impl DefaultMemory {
         let page_size = unsafe { sys::wasm_memory_get_bytes_per_page(raw) };
         Some(Self { raw, page_size })
     }
+
+    /// The memory's current size in bytes; `None` if it does not fit in 64 bits.
+    ///
+    /// # Safety
+    /// The instance the memory came from is live.
+    pub(crate) unsafe fn byte_length(self) -> Option<u64> {
+        // SAFETY: `raw` is the live default memory of a live instance (caller).
+        let pages = unsafe { sys::wasm_memory_get_cur_page_count(self.raw) };
+        pages.checked_mul(self.page_size)
+    }
 }
 
 /// Builds the sandbox view of an instance's default memory (`None`: the module has none).
@@ -315,16 +325,15 @@ impl DefaultMemory {
 pub(crate) unsafe fn guest_memory<'a>(
     memory: Option<DefaultMemory>,
 ) -> Result<GuestMemory<'a>, NoMemory> {
-    let DefaultMemory { raw, page_size } = memory.ok_or(NoMemory)?;
-    // SAFETY: `raw` is the live default memory of the instance (caller).
-    let (base, pages) = unsafe {
+    let memory = memory.ok_or(NoMemory)?;
+    // SAFETY: `memory` is the live default memory of a live instance (caller).
+    let (base, length) = unsafe {
         (
-            sys::wasm_memory_get_base_address(raw).cast::<u8>(),
-            sys::wasm_memory_get_cur_page_count(raw),
+            sys::wasm_memory_get_base_address(memory.raw).cast::<u8>(),
+            memory.byte_length(),
         )
     };
-    let length = pages
-        .checked_mul(page_size)
+    let length = length
         .and_then(|length| usize::try_from(length).ok())
         .ok_or(NoMemory)?;
     if base.is_null() || length == 0 {

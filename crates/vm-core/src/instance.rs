@@ -297,7 +297,7 @@ impl Instance {
         let raw = instantiate(module, &import_ids, &limits, &mut *state)?;
         // SAFETY: `raw` is live; the state, and so the handle, dies with the instance.
         state.memory = unsafe { DefaultMemory::of(raw) };
-        if let Err(error) = check_initial_memory(raw, &limits) {
+        if let Err(error) = check_initial_memory(state.memory, &limits) {
             // SAFETY: `raw` is live and has no exec env yet.
             unsafe { sys::wasm_runtime_deinstantiate(raw) };
             return Err(error);
@@ -605,21 +605,14 @@ fn check_imports(module: &Module, linker: &Linker) -> Result<Vec<u32>, Instantia
 /// pages: for a module that never grows its memory, WAMR folds the whole initial memory into
 /// one large "page".
 fn check_initial_memory(
-    raw: sys::wasm_module_inst_t,
+    memory: Option<DefaultMemory>,
     limits: &Limits,
 ) -> Result<(), InstantiationError> {
-    let Some(max) = limits.max_memory_pages else {
+    let (Some(max), Some(memory)) = (limits.max_memory_pages, memory) else {
         return Ok(());
     };
-    // SAFETY: `raw` is a live instance; the memory, if any, belongs to it.
-    let bytes = unsafe {
-        let memory = sys::wasm_runtime_get_default_memory(raw);
-        if memory.is_null() {
-            return Ok(());
-        }
-        sys::wasm_memory_get_cur_page_count(memory)
-            .saturating_mul(sys::wasm_memory_get_bytes_per_page(memory))
-    };
+    // SAFETY: the memory belongs to the instance being created, which is live.
+    let bytes = unsafe { memory.byte_length() }.unwrap_or(u64::MAX);
     if bytes > u64::from(max) * WASM_PAGE_SIZE {
         return Err(InstantiationError::MemoryLimit {
             initial: bytes.div_ceil(WASM_PAGE_SIZE),
