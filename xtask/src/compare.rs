@@ -1114,8 +1114,9 @@ pub fn render_section(
         let _ = write!(
             out,
             "\nAgainst a stoppable peer: the WAMR runner above cannot stop its guest from \
-             outside, `xila-vm` can (its `StopHandle` needs WAMR's thread manager, which takes a \
-             lock per host call). \"{}\" is the same runner built with the thread manager \
+             outside, `xila-vm` can (its `StopHandle` needs WAMR's thread manager, which as \
+             shipped takes a lock twice per host call; our build patches that out, see \
+             `vendor/README.md`). \"{}\" is the same runner built with the thread manager \
              (`wamrx-sys` feature `thread-mgr`), so both sides can be stopped; wall time:\n\n",
             Runner::WamrStoppable.title()
         );
