@@ -84,6 +84,77 @@ wasm_copy_exception(WASMModuleInstance *module_inst, char *exception_buf)
 "
     "lock-free no-exception check")
 
+  # Lean argument passing for signature-less raw natives. vm-core registers its host functions
+  # without a signature string (it checks every import's type itself before instantiating), so
+  # WAMR has no pointer parameter to check or convert for them. For such a call the stock code
+  # still zeroes a 16-slot buffer (128 bytes), tests the signature for every parameter and
+  # copies each 64-bit value with the checked `bh_memcpy_s`. Here the slots are filled one by
+  # one (an i32 or f32 slot's upper half written as zero, as the zeroed buffer gave it), the
+  # 64-bit ones with a plain 8-byte copy, and the result read back as before. Any other value
+  # type, or more than 16 parameters, takes the stock path.
+  xila_insert_after(text
+"                               uint32 *argv, uint32 argc, uint32 *argv_ret)
+{
+    WASMModuleInstanceCommon *module = wasm_runtime_get_module_inst(exec_env);
+"
+"
+    /* Xila build patch (vendor/cmake/wamr-patches.cmake): lean path for natives
+       registered without a signature (no pointer parameters to check). */
+    if (signature == NULL && func_type->param_count <= 16) {
+        typedef void (*XilaNativeRawFuncPtr)(WASMExecEnv *, uint64 *);
+        uint64 xila_slots[16];
+        uint32 *xila_source = argv;
+        uint32 xila_index, xila_count = func_type->param_count;
+        uint8 xila_result = func_type->result_count > 0
+                                ? func_type->types[xila_count]
+                                : VALUE_TYPE_VOID;
+        bool xila_lean = func_type->result_count <= 1;
+
+        for (xila_index = 0; xila_lean && xila_index < xila_count;
+             xila_index++) {
+            switch (func_type->types[xila_index]) {
+                case VALUE_TYPE_I32:
+                case VALUE_TYPE_F32:
+                    xila_slots[xila_index] = 0;
+                    *(uint32 *)&xila_slots[xila_index] = *xila_source++;
+                    break;
+                case VALUE_TYPE_I64:
+                case VALUE_TYPE_F64:
+                    memcpy(&xila_slots[xila_index], xila_source, sizeof(uint64));
+                    xila_source += 2;
+                    break;
+                default:
+                    xila_lean = false;
+                    break;
+            }
+        }
+        switch (xila_result) {
+            case VALUE_TYPE_VOID:
+            case VALUE_TYPE_I32:
+            case VALUE_TYPE_F32:
+            case VALUE_TYPE_I64:
+            case VALUE_TYPE_F64:
+                break;
+            default:
+                xila_lean = false;
+                break;
+        }
+        if (xila_lean) {
+            if (xila_count == 0)
+                xila_slots[0] = 0;
+            exec_env->attachment = attachment;
+            ((XilaNativeRawFuncPtr)func_ptr)(exec_env, xila_slots);
+            exec_env->attachment = NULL;
+            if (xila_result == VALUE_TYPE_I32 || xila_result == VALUE_TYPE_F32)
+                argv_ret[0] = *(uint32 *)xila_slots;
+            else if (xila_result != VALUE_TYPE_VOID)
+                memcpy(argv_ret, xila_slots, sizeof(uint64));
+            return !wasm_runtime_copy_exception(module, NULL);
+        }
+    }
+"
+    "lean signature-less raw native call")
+
   # A symbol that says the patches are in: vm-core's test `wamr_patches` links against it, so
   # a build where this file was not included (WAMR renamed its project, the toolchain file
   # was not used) fails that test instead of only running slower.

@@ -679,9 +679,12 @@ unsafe extern "C" fn trampoline(exec_env: sys::wasm_exec_env_t, slots: *mut u64)
         };
         return;
     };
-    // SAFETY: WAMR's buffer holds one slot per parameter and at least 16 slots when there
-    // are fewer than 16 parameters, so `slot_count = max(params, 1)` slots (the entry was
-    // made from the signature registered for `id`) are valid and exclusively ours.
+    // SAFETY: WAMR's buffer holds one slot per parameter, each written in full, and at least
+    // 16 slots when there are fewer than 16 parameters, the first written even when there is
+    // no parameter (stock WAMR zeroes the whole buffer; our build's lean path writes each
+    // parameter's slot and zeroes slot 0 when there is none). So `slot_count = max(params, 1)`
+    // slots (the entry was made from the type `check_imports` matched against the import)
+    // are valid, initialised and exclusively ours.
     let slots = unsafe { core::slice::from_raw_parts_mut(slots, entry.slot_count) };
     let mut context = HostContext {
         memory: state.memory,
@@ -894,7 +897,11 @@ pub(crate) mod registry {
                         .map_err(|_| failed(function))?
                         .into_raw(),
                     func_ptr: trampoline as *mut c_void,
-                    signature: signature(&function.ty).into_raw(),
+                    // No signature: `check_imports` has compared every import's type with
+                    // its definition before WAMR instantiates, and with none WAMR treats no
+                    // parameter as a pointer to convert, which our WAMR build turns into a
+                    // leaner argument copy (vendor/cmake/wamr-patches.cmake).
+                    signature: core::ptr::null(),
                     attachment: *id as usize as *mut c_void,
                 })
             })
@@ -910,16 +917,5 @@ pub(crate) mod registry {
             sys::wasm_runtime_register_natives_raw(module_c.into_raw(), symbols.as_mut_ptr(), count)
         };
         if added { Ok(()) } else { Err(failed(first)) }
-    }
-
-    /// WAMR's signature string for raw natives, e.g. `(iI)f`.
-    fn signature(ty: &FunctionType) -> CString {
-        let mut text = Vec::with_capacity(ty.params().len() + 3);
-        text.push(b'(');
-        text.extend(ty.params().iter().map(|param| param.signature_char()));
-        text.push(b')');
-        text.extend(ty.results().iter().map(|result| result.signature_char()));
-        // The characters come from a fixed ASCII set without NUL.
-        CString::new(text).unwrap_or_default()
     }
 }

@@ -20,17 +20,6 @@ pub enum ValueType {
 }
 
 impl ValueType {
-    /// The character WAMR uses for this type in native-function signatures.
-    #[cfg(feature = "engine")]
-    pub(crate) const fn signature_char(self) -> u8 {
-        match self {
-            Self::I32 => b'i',
-            Self::I64 => b'I',
-            Self::F32 => b'f',
-            Self::F64 => b'F',
-        }
-    }
-
     /// Converts WAMR's value kind, or returns the name of an unsupported kind.
     #[cfg(feature = "engine")]
     pub(crate) fn from_wamr(kind: wamrx_sys::wasm_valkind_t) -> Result<Self, UnsupportedValueType> {

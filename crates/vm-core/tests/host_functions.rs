@@ -150,9 +150,11 @@ fn values_of_every_type_cross_the_host_boundary() {
     let wat = r#"(module
         (import "test" "mix" (func $mix (param i32 i64 f32 f64) (result f64)))
         (import "test" "wide" (func $wide (param i64) (result i64)))
+        (import "test" "half" (func $half (param f32) (result f32)))
         (func (export "mix") (result f64)
             (call $mix (i32.const -7) (i64.const 1099511627776) (f32.const 0.5) (f64.const 0.25)))
-        (func (export "wide") (param i64) (result i64) (call $wide (local.get 0))))"#;
+        (func (export "wide") (param i64) (result i64) (call $wide (local.get 0)))
+        (func (export "half") (param f32) (result f32) (call $half (local.get 0))))"#;
     let mut linker = Linker::new(runtime());
     linker
         .define(
@@ -166,6 +168,8 @@ fn values_of_every_type_cross_the_host_boundary() {
         .define("test", "wide", |_context, (value,): (u64,)| {
             Ok(value.rotate_left(8))
         })
+        .unwrap()
+        .define("test", "half", |_context, (value,): (f32,)| Ok(value / 2.0))
         .unwrap();
     let mut instance = instance_with(wat, &linker, Limits::default());
     assert_eq!(
@@ -176,6 +180,10 @@ fn values_of_every_type_cross_the_host_boundary() {
     assert_eq!(
         instance.call("wide", &[Value::I64(value as i64)]).unwrap(),
         vec![Value::I64(value.rotate_left(8) as i64)]
+    );
+    assert_eq!(
+        instance.call("half", &[Value::F32(-3.0)]).unwrap(),
+        vec![Value::F32(-1.5)]
     );
 }
 
