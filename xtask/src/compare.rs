@@ -32,6 +32,7 @@ use crate::aot;
 use crate::bench;
 use crate::cli;
 use crate::error::{Error, Result};
+use crate::link_order;
 use crate::prereqs::{self, Requirements};
 use crate::process::{Cmd, describe_status};
 
@@ -392,38 +393,20 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
 fn build(root: &Path) -> Result<Programs> {
     let mut programs = Programs::default();
 
-    Cmd::cargo()
-        .args(["build", "--release", "-p", cli::PACKAGE])
-        .current_dir(root)
-        .run()?;
-    let xila = crate::target_dir(root).join("release").join(cli::BINARY);
-    if !xila.is_file() {
-        return Err(Error::Bench(format!(
-            "the CLI was not found at {}",
-            xila.display()
-        )));
+    let xila = build_cli(root)?;
+    if link_order::APPLIES_TO_HOST {
+        match link_order::coverage(root, &xila) {
+            Ok(coverage) => programs.notes.extend(coverage.stale_note()),
+            Err(e) => programs.notes.push(format!(
+                "xila-vm: its link order could not be checked ({e})"
+            )),
+        }
     }
     programs.runners[Runner::Xila.index()] = Some(xila);
 
+    programs.wasm_dir = build_wasm_workloads(root)?;
     let workloads = root.join(WORKLOADS_DIR);
-    if !workloads.join("Cargo.toml").is_file() {
-        return Err(Error::Bench(format!(
-            "{WORKLOADS_DIR}/Cargo.toml is missing: the workloads are not there yet"
-        )));
-    }
     let workloads_target = workloads.join("target");
-    Cmd::cargo()
-        .args([
-            "build",
-            "--release",
-            "--target",
-            WASM_TARGET,
-            "--target-dir",
-        ])
-        .arg(&workloads_target)
-        .current_dir(&workloads)
-        .run()?;
-    programs.wasm_dir = workloads_target.join(WASM_TARGET).join("release");
 
     // The host triple is named explicitly, so a `build.target` in the workloads' cargo
     // configuration cannot turn the native build into another wasm build.
@@ -487,6 +470,45 @@ fn build(root: &Path) -> Result<Programs> {
         }
     }
     Ok(programs)
+}
+
+/// Builds the guest workloads for [`WASM_TARGET`]; returns the directory of the `.wasm` files.
+pub fn build_wasm_workloads(root: &Path) -> Result<PathBuf> {
+    let workloads = root.join(WORKLOADS_DIR);
+    if !workloads.join("Cargo.toml").is_file() {
+        return Err(Error::Bench(format!(
+            "{WORKLOADS_DIR}/Cargo.toml is missing: the workloads are not there yet"
+        )));
+    }
+    let workloads_target = workloads.join("target");
+    Cmd::cargo()
+        .args([
+            "build",
+            "--release",
+            "--target",
+            WASM_TARGET,
+            "--target-dir",
+        ])
+        .arg(&workloads_target)
+        .current_dir(&workloads)
+        .run()?;
+    Ok(workloads_target.join(WASM_TARGET).join("release"))
+}
+
+/// Builds the release CLI; returns the path of its binary.
+pub fn build_cli(root: &Path) -> Result<PathBuf> {
+    Cmd::cargo()
+        .args(["build", "--release", "-p", cli::PACKAGE])
+        .current_dir(root)
+        .run()?;
+    let xila = crate::target_dir(root).join("release").join(cli::BINARY);
+    if !xila.is_file() {
+        return Err(Error::Bench(format!(
+            "the CLI was not found at {}",
+            xila.display()
+        )));
+    }
+    Ok(xila)
 }
 
 /// Builds the AOT compiler and compiles every workload for this machine into `aot_dir`; the

@@ -9,6 +9,7 @@
 //!   in `docs/performance.md`.
 //! - `cargo xtask cross TARGET`: builds (and with `--test` tests) for the kernel's targets.
 //! - `cargo xtask aot compile APP.wasm -o APP.aot`: builds the AOT compiler and runs it.
+//! - `cargo xtask link-order`: profiles the workloads and rewrites the CLI's link order.
 //!
 //! Every command first checks its prerequisites ([`prereqs`]) and says what to install.
 
@@ -19,6 +20,7 @@ mod compare;
 mod cross;
 mod demo;
 mod error;
+mod link_order;
 mod prereqs;
 mod process;
 mod test;
@@ -59,6 +61,9 @@ commands:
                       riscv64, riscv32; default: this machine, generic CPU)
   aot inspect APP.aot prints the compile options recorded in an .aot's stamp
   aot build           only builds the AOT compiler and prints its path
+  link-order          runs the bench/workloads on the release xila-vm under callgrind (needs
+                      valgrind) and rewrites crates/vm-cli/link/xila-vm.order, the functions
+                      they run, which the linker lays out first (x86-64 Linux)
   help                prints this text
 
 Each command checks its prerequisites first (cmake, a C compiler, libclang) and prints the
@@ -83,6 +88,7 @@ enum Command {
         options: cross::Options,
     },
     Aot(aot::Invocation),
+    LinkOrder,
 }
 
 /// Parses the arguments after `cargo xtask`.
@@ -160,6 +166,10 @@ fn parse(args: &[OsString]) -> Result<Command> {
             Ok(Command::Cross { target, options })
         }
         Some("aot") => aot::parse(rest).map(Command::Aot),
+        Some("link-order") => match rest.first() {
+            None => Ok(Command::LinkOrder),
+            Some(arg) => Err(unexpected(arg)),
+        },
         _ => Err(Error::Usage(format!(
             "unknown command `{}`",
             command.to_string_lossy()
@@ -195,6 +205,7 @@ fn run(command: Command) -> Result<()> {
         Command::Compare { quick } => compare::run(&root, quick),
         Command::Cross { target, options } => cross::run(&root, target, options),
         Command::Aot(invocation) => aot::run(&root, &invocation),
+        Command::LinkOrder => link_order::run(&root),
     }
 }
 
@@ -222,6 +233,8 @@ mod tests {
         assert_eq!(parse(&args(&[])).ok(), Some(Command::Help));
         assert_eq!(parse(&args(&["help"])).ok(), Some(Command::Help));
         assert_eq!(parse(&args(&["demo"])).ok(), Some(Command::Demo));
+        assert_eq!(parse(&args(&["link-order"])).ok(), Some(Command::LinkOrder));
+        assert!(parse(&args(&["link-order", "--quick"])).is_err());
         assert_eq!(
             parse(&args(&["bench", "--quick"])).ok(),
             Some(Command::Bench { quick: true })
