@@ -91,7 +91,7 @@ wasm_copy_exception(WASMModuleInstance *module_inst, char *exception_buf)
   # copies each 64-bit value with the checked `bh_memcpy_s`. Here the slots are filled one by
   # one (an i32 or f32 slot's upper half written as zero, as the zeroed buffer gave it), the
   # 64-bit ones with a plain 8-byte copy, and the result read back as before. Any other value
-  # type, or more than 16 parameters, takes the stock path.
+  # type, more than one result or more than 16 parameters takes the stock path.
   xila_insert_after(text
 "                               uint32 *argv, uint32 argc, uint32 *argv_ret)
 {

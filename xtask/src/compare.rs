@@ -1150,11 +1150,13 @@ pub fn render_section(
     out
 }
 
-fn create_dir(dir: &Path) -> Result<()> {
+/// Creates `dir` and its parents.
+pub fn create_dir(dir: &Path) -> Result<()> {
     fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))
 }
 
-fn remove_dir(dir: &Path) -> Result<()> {
+/// Removes `dir` and everything in it; a missing `dir` is fine.
+pub fn remove_dir(dir: &Path) -> Result<()> {
     match fs::remove_dir_all(dir) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::compare::{self, Invocation, Runner};
 use crate::error::{Error, Result};
@@ -70,21 +70,17 @@ pub fn run(root: &Path) -> Result<()> {
     prereqs::ensure(&REQUIREMENTS, root)?;
     let xila = compare::build_cli(root)?;
     let wasm_dir = compare::build_wasm_workloads(root)?;
-    let binary = fs::canonicalize(&xila).map_err(|source| Error::Io {
-        context: format!("resolving {}", xila.display()),
-        source,
-    })?;
+    let binary = fs::canonicalize(&xila)
+        .map_err(|source| Error::io(format!("resolving {}", xila.display()), source))?;
     let scratch = std::env::temp_dir().join(format!("xila-link-order-{}", std::process::id()));
     let profiled = profile_workloads(&binary, &wasm_dir, &scratch);
-    // Best effort: the scratch directory only holds the workloads' files and profiles.
-    let _ = fs::remove_dir_all(&scratch);
+    let cleanup = compare::remove_dir(&scratch);
     let costs = profiled?;
+    cleanup?;
     let text = render(&costs);
     let path = root.join(ORDER_FILE);
-    fs::write(&path, text).map_err(|source| Error::Io {
-        context: format!("writing {}", path.display()),
-        source,
-    })?;
+    fs::write(&path, text)
+        .map_err(|source| Error::io(format!("writing {}", path.display()), source))?;
     println!(
         "wrote {} ({} functions); rebuild the CLI to link with it",
         path.display(),
@@ -104,10 +100,7 @@ fn profile_workloads(
     for workload in compare::WORKLOADS {
         let dir = scratch.join(workload.name);
         let root = dir.join("root");
-        fs::create_dir_all(&root).map_err(|source| Error::Io {
-            context: format!("creating {}", root.display()),
-            source,
-        })?;
+        compare::create_dir(&root)?;
         let wasm = wasm_dir.join(format!("{}.wasm", workload.name));
         let args = compare::guest_args(workload, true);
         let env = compare::guest_env(workload);
@@ -134,10 +127,8 @@ fn profile_workloads(
         }
         println!("profiling {}", workload.name);
         valgrind.stdout()?;
-        let text = fs::read_to_string(&profile).map_err(|source| Error::Io {
-            context: format!("reading {}", profile.display()),
-            source,
-        })?;
+        let text = fs::read_to_string(&profile)
+            .map_err(|source| Error::io(format!("reading {}", profile.display()), source))?;
         for (name, cost) in self_costs(&text, &binary.to_string_lossy()) {
             *costs.entry(name).or_insert(0) += cost;
         }
@@ -258,11 +249,9 @@ impl Coverage {
 
 /// Checks the ordering file against `binary`'s symbols (with `nm`).
 pub fn coverage(root: &Path, binary: &Path) -> Result<Coverage> {
-    let path: PathBuf = root.join(ORDER_FILE);
-    let order = fs::read_to_string(&path).map_err(|source| Error::Io {
-        context: format!("reading {}", path.display()),
-        source,
-    })?;
+    let path = root.join(ORDER_FILE);
+    let order = fs::read_to_string(&path)
+        .map_err(|source| Error::io(format!("reading {}", path.display()), source))?;
     let symbols = Cmd::new("nm").arg("--defined-only").arg(binary).stdout()?;
     Ok(Coverage::of(&order, &symbols))
 }
