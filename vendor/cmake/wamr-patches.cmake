@@ -165,6 +165,51 @@ const unsigned char xila_wamr_patched = 1;
   xila_replace_source("common/wasm_runtime_common.c" "${text}")
   # Reconfigure when the original changes (a different WAMR in the same build directory).
   set_property(DIRECTORY "${CMAKE_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${common}")
+
+  set(interpreter "${CMAKE_SOURCE_DIR}/core/iwasm/interpreter/wasm_interp_fast.c")
+  file(READ "${interpreter}" text)
+
+  # Direct host calls from the interpreter. vm-core registers every host function with one
+  # exported native, `xila_vm_host_trampoline`, which takes its arguments in 64-bit slots. For
+  # a native with that address the interpreter here calls vm-core's `xila_vm_host_call_cells`
+  # with the frame's own 32-bit argument cells and its two result cells instead of going
+  # through `wasm_runtime_invoke_native_raw`: no call in between, no slot buffer, no copy
+  # (vm-core knows each function's parameter types). The frame, the native-stack check and the
+  # exception check after the call stay as they are; only vm-core's natives are affected. AOT
+  # code and WAMR builds without this file still call `xila_vm_host_trampoline`.
+  xila_insert_after(text
+"#include \"../common/wasm_exec_env.h\"
+"
+"
+/* Xila build patch (vendor/cmake/wamr-patches.cmake): vm-core's host-function entries
+   (crates/vm-core/src/host.rs). */
+void
+xila_vm_host_trampoline(WASMExecEnv *exec_env, uint64 *slots);
+void
+xila_vm_host_call_cells(WASMExecEnv *exec_env, const uint32 *cells,
+                        uint32 *results);
+"
+    "direct host calls: declarations")
+  xila_insert_after(text
+"            c_api_func_import->with_env_arg, c_api_func_import->env_arg);
+        if (ret) {
+            argv_ret[0] = frame->lp[0];
+            argv_ret[1] = frame->lp[1];
+        }
+    }
+"
+"    /* Xila build patch: vm-core's natives get the frame's cells directly. */
+    else if (func_import->call_conv_raw
+             && native_func_pointer == (void *)xila_vm_host_trampoline) {
+        exec_env->attachment = func_import->attachment;
+        xila_vm_host_call_cells(exec_env, frame->lp, argv_ret);
+        exec_env->attachment = NULL;
+        ret = !wasm_copy_exception(module_inst, NULL);
+    }
+"
+    "direct host calls: dispatch")
+  xila_replace_source("interpreter/wasm_interp_fast.c" "${text}")
+  set_property(DIRECTORY "${CMAKE_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${interpreter}")
 endfunction()
 
 cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" CALL xila_patch_wamr)

@@ -333,6 +333,72 @@ fn wasi_assemblyscript_programs() {
 
 // --- Start functions and auto-called hooks (the compiler's rewrite). ---
 
+/// AOT code calls host functions through WAMR's stock convention (one 64-bit slot per
+/// argument), the interpreter of our WAMR build through the frame's 32-bit cells: both must
+/// hand every value type over intact, in order, and take the result back.
+#[test]
+#[ignore = "needs xila-aotc: run by cargo xtask test"]
+fn values_of_every_type_cross_the_host_boundary_as_interpreted() {
+    let wat = r#"(module
+        (import "test" "mix" (func $mix (param i32 i64 f32 f64 i32) (result f64)))
+        (import "test" "wide" (func $wide (param i64) (result i64)))
+        (import "test" "half" (func $half (param f32) (result f32)))
+        (import "test" "none" (func $none (result i32)))
+        (func (export "mix") (result f64)
+            (call $mix (i32.const -7) (i64.const 1099511627776) (f32.const 0.5) (f64.const 0.25)
+                (i32.const 1000)))
+        (func (export "wide") (param i64) (result i64) (call $wide (local.get 0)))
+        (func (export "half") (param f32) (result f32) (call $half (local.get 0)))
+        (func (export "none") (result i32) (call $none)))"#;
+    let vm = VirtualMachine::builder()
+        .host_functions(|linker| {
+            linker
+                .define(
+                    "test",
+                    "mix",
+                    |_context, (a, b, c, d, e): (i32, i64, f32, f64, u32)| {
+                        Ok(f64::from(a) + b as f64 + f64::from(c) + d + f64::from(e) / 1024.0)
+                    },
+                )?
+                .define("test", "wide", |_context, (value,): (u64,)| {
+                    Ok(value.rotate_left(8))
+                })?
+                .define("test", "half", |_context, (value,): (f32,)| Ok(value / 2.0))?
+                .define("test", "none", |_context, (): ()| Ok(-5i32))?;
+            Ok(())
+        })
+        .build()
+        .expect("the VM builds");
+    let wasm = wat::parse_str(wat).expect("test WAT is valid");
+    let interpreted = vm.load(wasm.clone()).expect("the module loads");
+    let compiled = load_aot(&vm, compile(&wasm));
+    let value = 0x0123_4567_89ab_cdef_u64;
+    for module in [&interpreted, &compiled] {
+        let aot = module.is_aot();
+        let call = |name: &str, args: &[Value]| {
+            vm.invoke(module, name, args)
+                .unwrap_or_else(|error| panic!("{name} (AOT: {aot}): {error}"))
+        };
+        // Every term and sum is exact in f64.
+        assert_eq!(
+            call("mix", &[]),
+            vec![Value::F64(1_099_511_627_770.0 + 93.0 / 128.0)],
+            "AOT: {aot}"
+        );
+        assert_eq!(
+            call("wide", &[Value::I64(value as i64)]),
+            vec![Value::I64(value.rotate_left(8) as i64)],
+            "AOT: {aot}"
+        );
+        assert_eq!(
+            call("half", &[Value::F32(-3.0)]),
+            vec![Value::F32(-1.5)],
+            "AOT: {aot}"
+        );
+        assert_eq!(call("none", &[]), vec![Value::I32(-5)], "AOT: {aot}");
+    }
+}
+
 #[test]
 #[ignore = "needs xila-aotc: run by cargo xtask test"]
 fn the_start_function_and_hooks_behave_as_interpreted() {

@@ -55,6 +55,23 @@ fn slot_from_word(word: [u8; 4]) -> u64 {
     u64::from_ne_bytes([word[0], word[1], word[2], word[3], 0, 0, 0, 0])
 }
 
+/// A slot as the two 32-bit cells that hold it in memory, first cell first.
+fn slot_to_cells(slot: u64) -> [u32; 2] {
+    let bytes = slot.to_ne_bytes();
+    [
+        u32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]),
+        u32::from_ne_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]),
+    ]
+}
+
+/// The slot that two 32-bit cells hold in memory, first cell first.
+fn slot_from_cells(cells: [u32; 2]) -> u64 {
+    let [low, high] = cells.map(u32::to_ne_bytes);
+    u64::from_ne_bytes([
+        low[0], low[1], low[2], low[3], high[0], high[1], high[2], high[3],
+    ])
+}
+
 macro_rules! wasm_type {
     ($($rust:ty => $wasm:ident, $from:expr, $to:expr;)*) => {$(
         impl WasmType for $rust {
@@ -82,21 +99,41 @@ wasm_type! {
 pub trait WasmParams: Sized + 'static {
     /// The parameter types, in order.
     fn types() -> Vec<ValueType>;
-    /// Decodes the parameters from WAMR's argument slots (one per parameter).
-    fn decode(slots: &[u64]) -> Self;
+    /// Decodes the parameters from WAMR's argument cells: 32-bit words in which `i32` and
+    /// `f32` take one cell and `i64` and `f64` two, in memory order, parameter after
+    /// parameter.
+    fn decode(cells: &[u32]) -> Self;
+}
+
+/// Reads the next value of type `ty` from `cells` at `*offset` as a slot (see
+/// [`WasmType::from_slot`]) and moves `offset` past it.
+#[inline(always)]
+fn read_slot(cells: &[u32], offset: &mut usize, ty: ValueType) -> u64 {
+    // Cell counts are fixed by the type `check_imports` matched against the import; a missing
+    // cell would be a WAMR bug, and reads as zero rather than panicking across FFI.
+    let cell = |index: usize| cells.get(index).copied().unwrap_or(0);
+    let high = if ty.cell_count() == 2 {
+        cell(*offset + 1)
+    } else {
+        0
+    };
+    let slot = slot_from_cells([cell(*offset), high]);
+    *offset += ty.cell_count();
+    slot
 }
 
 macro_rules! wasm_params {
-    ($(($($name:ident $index:tt),*))*) => {$(
+    ($(($($name:ident),*))*) => {$(
         impl<$($name: WasmType),*> WasmParams for ($($name,)*) {
             fn types() -> Vec<ValueType> {
                 alloc::vec![$($name::TYPE),*]
             }
-            #[allow(unused_variables, clippy::unused_unit)]
-            fn decode(slots: &[u64]) -> Self {
-                // Slot counts are fixed by the registered signature; a missing slot would be
-                // a WAMR bug, and reads as zero rather than panicking across FFI.
-                ($($name::from_slot(slots.get($index).copied().unwrap_or(0)),)*)
+            #[allow(unused_variables, unused_mut, clippy::unused_unit)]
+            fn decode(cells: &[u32]) -> Self {
+                let mut offset = 0;
+                // A tuple's fields are evaluated left to right, so the offset advances in
+                // parameter order.
+                ($($name::from_slot(read_slot(cells, &mut offset, $name::TYPE)),)*)
             }
         }
     )*};
@@ -104,16 +141,16 @@ macro_rules! wasm_params {
 
 wasm_params! {
     ()
-    (A 0)
-    (A 0, B 1)
-    (A 0, B 1, C 2)
-    (A 0, B 1, C 2, D 3)
-    (A 0, B 1, C 2, D 3, E 4)
-    (A 0, B 1, C 2, D 3, E 4, F 5)
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6)
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7)
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8)
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9)
+    (A)
+    (A, B)
+    (A, B, C)
+    (A, B, C, D)
+    (A, B, C, D, E)
+    (A, B, C, D, E, F)
+    (A, B, C, D, E, F, G)
+    (A, B, C, D, E, F, G, H)
+    (A, B, C, D, E, F, G, H, I)
+    (A, B, C, D, E, F, G, H, I, J)
 }
 
 /// The result of a host function: `()` or one [`WasmType`] (WAMR native functions return at
@@ -121,15 +158,16 @@ wasm_params! {
 pub trait WasmResults: Sized + 'static {
     /// The result types (empty or one).
     fn types() -> Vec<ValueType>;
-    /// Encodes the result into WAMR's result slot.
-    fn encode(self, slot: &mut u64);
+    /// Encodes the result into WAMR's two result cells, in memory order (a 32-bit result
+    /// leaves the second cell zero).
+    fn encode(self, cells: &mut [u32; 2]);
 }
 
 impl WasmResults for () {
     fn types() -> Vec<ValueType> {
         Vec::new()
     }
-    fn encode(self, _slot: &mut u64) {}
+    fn encode(self, _cells: &mut [u32; 2]) {}
 }
 
 macro_rules! wasm_result {
@@ -138,8 +176,8 @@ macro_rules! wasm_result {
             fn types() -> Vec<ValueType> {
                 alloc::vec![<$rust as WasmType>::TYPE]
             }
-            fn encode(self, slot: &mut u64) {
-                *slot = self.to_slot();
+            fn encode(self, cells: &mut [u32; 2]) {
+                *cells = slot_to_cells(self.to_slot());
             }
         }
     )*};
@@ -354,9 +392,14 @@ pub(crate) unsafe fn guest_memory<'a>(
 /// for the WASI, socket and graphics layers).
 #[cfg_attr(not(feature = "engine"), allow(dead_code))]
 trait ErasedCallback: Send + Sync {
-    /// Decodes the arguments from WAMR's slots, runs the function and encodes its result
-    /// into the first slot.
-    fn call(&self, context: &mut HostContext<'_>, slots: &mut [u64]) -> Result<(), HostTrap>;
+    /// Decodes the arguments from WAMR's argument cells, runs the function and encodes its
+    /// result into `results`.
+    fn call(
+        &self,
+        context: &mut HostContext<'_>,
+        cells: &[u32],
+        results: &mut [u32; 2],
+    ) -> Result<(), HostTrap>;
 }
 
 /// A typed callback, erased behind [`ErasedCallback`].
@@ -372,11 +415,13 @@ where
     R: WasmResults,
     F: Fn(&mut HostContext<'_>, P) -> Result<R, HostTrap> + Send + Sync,
 {
-    fn call(&self, context: &mut HostContext<'_>, slots: &mut [u64]) -> Result<(), HostTrap> {
-        let result = (self.callback)(context, P::decode(slots))?;
-        if let Some(slot) = slots.first_mut() {
-            result.encode(slot);
-        }
+    fn call(
+        &self,
+        context: &mut HostContext<'_>,
+        cells: &[u32],
+        results: &mut [u32; 2],
+    ) -> Result<(), HostTrap> {
+        (self.callback)(context, P::decode(cells))?.encode(results);
         Ok(())
     }
 }
@@ -407,15 +452,14 @@ impl HostFunction {
 }
 
 /// One entry of a linker's table: what the trampoline needs on every call is stored inline
-/// (the callback's fat pointer and the number of argument slots), so a call reaches the
+/// (the callback's fat pointer and the number of argument cells), so a call reaches the
 /// callback with two dependent loads fewer than through the description.
 #[derive(Clone)]
 #[cfg_attr(not(feature = "engine"), allow(dead_code))]
 struct Entry {
     callback: Arc<dyn ErasedCallback>,
-    /// WAMR's argument slots the callback may touch: one per parameter, at least one for
-    /// the result.
-    slot_count: usize,
+    /// How many 32-bit argument cells the parameters take (see [`WasmParams::decode`]).
+    cell_count: usize,
     function: Arc<HostFunction>,
 }
 
@@ -577,7 +621,7 @@ impl Linker {
                 name: String::from(name),
             });
         };
-        let slot_count = ty.params().len().max(1);
+        let cell_count = ty.params().iter().map(|ty| ty.cell_count()).sum();
         #[cfg(feature = "engine")]
         let (id, function) = registry::register(module, name, ty)?;
         // Without the engine there is no process-wide registry: number functions per linker.
@@ -594,7 +638,7 @@ impl Linker {
         }
         tables.by_id[index] = Some(Entry {
             callback,
-            slot_count,
+            cell_count,
             function,
         });
         tables.by_name.insert(position, id);
@@ -635,14 +679,99 @@ impl Linker {
     }
 }
 
-#[cfg(feature = "engine")]
-/// Called by WAMR for every host-function import; dispatches to the calling instance's linker.
+/// WAMR's stock entry for every host-function import, registered as the native function of
+/// each: arguments and result in 64-bit slots, one per parameter. Our WAMR build's interpreter
+/// calls [`xila_vm_host_call_cells`] instead (vendor/cmake/wamr-patches.cmake); this one
+/// serves AOT code and WAMR builds without our patches. Exported under a fixed name because
+/// the patched interpreter recognises our natives by this address.
 ///
 /// # Safety
 /// Called by WAMR only, with the exec env of a running call and an argument buffer holding
 /// one 64-bit slot per parameter and at least one slot for the result.
-unsafe extern "C" fn trampoline(exec_env: sys::wasm_exec_env_t, slots: *mut u64) {
-    // SAFETY: WAMR passes the live exec env of the current call.
+#[cfg(feature = "engine")]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn xila_vm_host_trampoline(exec_env: sys::wasm_exec_env_t, slots: *mut u64) {
+    let call = |entry: &Entry, context: &mut HostContext<'_>| {
+        let params = entry.function.ty.params();
+        // SAFETY: WAMR's buffer holds one slot per parameter, each written in full, and at
+        // least 16 slots when there are fewer than 16 parameters, the first written even when
+        // there is no parameter (stock WAMR zeroes the whole buffer; our build's lean path
+        // writes each parameter's slot and zeroes slot 0 when there is none). So
+        // `max(params, 1)` slots (the entry was made from the type `check_imports` matched
+        // against the import) are valid, initialised and exclusively ours.
+        let slots = unsafe { core::slice::from_raw_parts_mut(slots, params.len().max(1)) };
+        let mut cells = [0u32; 2 * MAX_SLOTS];
+        let mut length = 0;
+        for (ty, slot) in params.iter().zip(slots.iter()) {
+            let taken = ty.cell_count();
+            let Some(destination) = cells.get_mut(length..length + taken) else {
+                break;
+            };
+            destination.copy_from_slice(&slot_to_cells(*slot)[..taken]);
+            length += taken;
+        }
+        let mut results = [0u32; 2];
+        let outcome =
+            entry
+                .callback
+                .call(context, cells.get(..length).unwrap_or(&[]), &mut results);
+        if let Some(first) = slots.first_mut() {
+            *first = slot_from_cells(results);
+        }
+        outcome
+    };
+    // SAFETY: WAMR passes the live exec env of the current call (caller).
+    unsafe { dispatch(exec_env, call) }
+}
+
+/// The entry our WAMR build's interpreter calls for the natives registered as
+/// [`xila_vm_host_trampoline`] (vendor/cmake/wamr-patches.cmake): the arguments in the
+/// interpreter's own 32-bit cells, so nothing is copied on the way.
+///
+/// # Safety
+/// Called by the patched interpreter only, with the exec env of a running call, its
+/// attachment set to the callee's registration id, `cells` holding the callee's parameters
+/// (as many cells as its type gives) and `results` pointing to two writable cells.
+#[cfg(feature = "engine")]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn xila_vm_host_call_cells(
+    exec_env: sys::wasm_exec_env_t,
+    cells: *const u32,
+    results: *mut [u32; 2],
+) {
+    let call = |entry: &Entry, context: &mut HostContext<'_>| {
+        // SAFETY: the interpreter passes the frame's argument cells, `cell_count` of them for
+        // the type `check_imports` matched against the import, and its two result cells; both
+        // stay ours for the call (caller).
+        let (cells, results) = unsafe {
+            (
+                core::slice::from_raw_parts(cells, entry.cell_count),
+                &mut *results,
+            )
+        };
+        entry.callback.call(context, cells, results)
+    };
+    // SAFETY: the patched interpreter passes the live exec env of the current call (caller).
+    unsafe { dispatch(exec_env, call) }
+}
+
+/// The slots of WAMR's stock argument buffer for raw natives (it allocates a larger one for
+/// more parameters; [`WasmParams`] stops at ten).
+#[cfg(feature = "engine")]
+const MAX_SLOTS: usize = 16;
+
+/// Finds the calling instance's state and the callee's linker entry, runs `call` on them
+/// and turns a trap, exit or panic into the instance's pending stop and a WAMR exception.
+///
+/// # Safety
+/// `exec_env` is the live exec env of a running call into a host function.
+#[cfg(feature = "engine")]
+#[inline(always)]
+unsafe fn dispatch(
+    exec_env: sys::wasm_exec_env_t,
+    call: impl FnOnce(&Entry, &mut HostContext<'_>) -> Result<(), HostTrap>,
+) {
+    // SAFETY: WAMR passes the live exec env of the current call (caller).
     let (module_inst, id) = unsafe {
         (
             sys::wasm_runtime_get_module_inst(exec_env),
@@ -679,18 +808,11 @@ unsafe extern "C" fn trampoline(exec_env: sys::wasm_exec_env_t, slots: *mut u64)
         };
         return;
     };
-    // SAFETY: WAMR's buffer holds one slot per parameter, each written in full, and at least
-    // 16 slots when there are fewer than 16 parameters, the first written even when there is
-    // no parameter (stock WAMR zeroes the whole buffer; our build's lean path writes each
-    // parameter's slot and zeroes slot 0 when there is none). So `slot_count = max(params, 1)`
-    // slots (the entry was made from the type `check_imports` matched against the import)
-    // are valid, initialised and exclusively ours.
-    let slots = unsafe { core::slice::from_raw_parts_mut(slots, entry.slot_count) };
     let mut context = HostContext {
         memory: state.memory,
         data: &mut state.data,
     };
-    let outcome = run_guarded(|| entry.callback.call(&mut context, slots));
+    let outcome = run_guarded(|| call(entry, &mut context));
     let function = &entry.function;
     let pending = match outcome {
         Ok(Ok(())) => return,
@@ -896,7 +1018,7 @@ pub(crate) mod registry {
                     symbol: CString::new(&*function.name)
                         .map_err(|_| failed(function))?
                         .into_raw(),
-                    func_ptr: trampoline as *mut c_void,
+                    func_ptr: xila_vm_host_trampoline as *mut c_void,
                     // No signature: `check_imports` has compared every import's type with
                     // its definition before WAMR instantiates, and with none WAMR treats no
                     // parameter as a pointer to convert, which our WAMR build turns into a

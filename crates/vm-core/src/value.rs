@@ -20,6 +20,15 @@ pub enum ValueType {
 }
 
 impl ValueType {
+    /// How many 32-bit cells a value of this type takes in WAMR's argument and result
+    /// buffers.
+    pub(crate) const fn cell_count(self) -> usize {
+        match self {
+            Self::I32 | Self::F32 => 1,
+            Self::I64 | Self::F64 => 2,
+        }
+    }
+
     /// Converts WAMR's value kind, or returns the name of an unsupported kind.
     #[cfg(feature = "engine")]
     pub(crate) fn from_wamr(kind: wamrx_sys::wasm_valkind_t) -> Result<Self, UnsupportedValueType> {
