@@ -166,21 +166,15 @@ const unsigned char xila_wamr_patched = 1;
   # Reconfigure when the original changes (a different WAMR in the same build directory).
   set_property(DIRECTORY "${CMAKE_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${common}")
 
-  set(interpreter "${CMAKE_SOURCE_DIR}/core/iwasm/interpreter/wasm_interp_fast.c")
-  file(READ "${interpreter}" text)
-
-  # Direct host calls from the interpreter. vm-core registers every host function with one
-  # exported native, `xila_vm_host_trampoline`, which takes its arguments in 64-bit slots. For
-  # a native with that address the interpreter here calls vm-core's `xila_vm_host_call_cells`
-  # with the frame's own 32-bit argument cells and its two result cells instead of going
+  # Direct host calls. vm-core registers every host function with one exported native,
+  # `xila_vm_host_trampoline`, which takes its arguments in 64-bit slots. For a raw native with
+  # that address, the interpreter and the AOT runtime here call vm-core's
+  # `xila_vm_host_call_cells` with the caller's own 32-bit argument cells instead of going
   # through `wasm_runtime_invoke_native_raw`: no call in between, no slot buffer, no copy
-  # (vm-core knows each function's parameter types). The frame, the native-stack check and the
-  # exception check after the call stay as they are; only vm-core's natives are affected. AOT
-  # code and WAMR builds without this file still call `xila_vm_host_trampoline`.
-  xila_insert_after(text
-"#include \"../common/wasm_exec_env.h\"
-"
-"
+  # (vm-core knows each function's parameter types). Frames, the native-stack check and the
+  # exception check after the call stay as they are; only vm-core's natives are affected.
+  # WAMR builds without this file still call `xila_vm_host_trampoline`.
+  set(declarations "
 /* Xila build patch (vendor/cmake/wamr-patches.cmake): vm-core's host-function entries
    (crates/vm-core/src/host.rs). */
 void
@@ -188,8 +182,14 @@ xila_vm_host_trampoline(WASMExecEnv *exec_env, uint64 *slots);
 void
 xila_vm_host_call_cells(WASMExecEnv *exec_env, const uint32 *cells,
                         uint32 *results);
-"
-    "direct host calls: declarations")
+")
+
+  set(interpreter "${CMAKE_SOURCE_DIR}/core/iwasm/interpreter/wasm_interp_fast.c")
+  file(READ "${interpreter}" text)
+  xila_insert_after(text "#include \"../common/wasm_exec_env.h\"
+" "${declarations}" "direct host calls: interpreter declarations")
+  # The frame's cells hold the arguments; the results go to the interpreter's `argv_ret`,
+  # which it copies to the caller's frame as for any native.
   xila_insert_after(text
 "            c_api_func_import->with_env_arg, c_api_func_import->env_arg);
         if (ret) {
@@ -207,9 +207,49 @@ xila_vm_host_call_cells(WASMExecEnv *exec_env, const uint32 *cells,
         ret = !wasm_copy_exception(module_inst, NULL);
     }
 "
-    "direct host calls: dispatch")
+    "direct host calls: interpreter dispatch")
   xila_replace_source("interpreter/wasm_interp_fast.c" "${text}")
   set_property(DIRECTORY "${CMAKE_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${interpreter}")
+
+  # AOT code passes one buffer for the arguments and the results; the results are written
+  # back into it after the call, as many cells as the type's results take, so that vm-core
+  # never sees the two as one buffer. (Only when the AOT loader is built.)
+  if(WAMR_BUILD_AOT EQUAL 1)
+    set(aot "${CMAKE_SOURCE_DIR}/core/iwasm/aot/aot_runtime.c")
+    file(READ "${aot}" text)
+    xila_insert_after(text "#include \"../interpreter/wasm_runtime.h\"
+" "${declarations}" "direct host calls: AOT declarations")
+    xila_insert_after(text
+"                                       attachment, argv, argc, argv);
+#if WASM_ENABLE_MULTI_MODULE != 0 && WASM_ENABLE_AOT_STACK_FRAME != 0
+        /* Free all frames allocated, note that some frames
+           may be allocated in AOT code and haven't been
+           freed if exception occurred */
+        while (get_top_frame(exec_env) != prev_frame)
+            aot_free_frame(exec_env);
+#endif
+    }
+"
+"    /* Xila build patch: vm-core's natives get the argument cells directly. */
+    else if (import_func->call_conv_raw
+             && func_ptr == (void *)xila_vm_host_trampoline) {
+        uint32 xila_results[2] = { 0, 0 }, xila_index;
+
+        exec_env->attachment = attachment;
+        xila_vm_host_call_cells(exec_env, argv, xila_results);
+        exec_env->attachment = NULL;
+        ret = !wasm_runtime_copy_exception(
+            (WASMModuleInstanceCommon *)module_inst, NULL);
+        for (xila_index = 0; ret && xila_index < func_type->ret_cell_num
+                             && xila_index < 2;
+             xila_index++)
+            argv[xila_index] = xila_results[xila_index];
+    }
+"
+      "direct host calls: AOT dispatch")
+    xila_replace_source("aot/aot_runtime.c" "${text}")
+    set_property(DIRECTORY "${CMAKE_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${aot}")
+  endif()
 endfunction()
 
 cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" CALL xila_patch_wamr)

@@ -1,7 +1,8 @@
 //! `cargo xtask test`: the project's test command.
 //!
-//! Formatting, lints, tests (doc tests included), the AOT tests, the instruction-budget tests
-//! and documentation, in that order, stopping at the first failure.
+//! Formatting, lints, tests (doc tests included), the AOT tests, the instruction-budget tests,
+//! the host-function tests against a WAMR built without our patches, and documentation, in
+//! that order, stopping at the first failure.
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -82,6 +83,7 @@ pub fn steps(root: &Path, test_args: &[OsString]) -> Vec<Step> {
             cmds: aot_tests(root),
         },
         Step::new("budget", in_root(metering_tests(root))),
+        Step::new("unpatched", in_root(unpatched_wamr_tests(root))),
         Step::new(
             "doc",
             in_root(Cmd::cargo().env("RUSTDOCFLAGS", "-D warnings").args([
@@ -157,6 +159,21 @@ fn metering_tests(root: &Path) -> Cmd {
         "cli",
     ])
 }
+
+/// The host-function tests with WAMR built as a kernel gets it without our CMake toolchain
+/// files: no build patches (vendor/README.md), so host calls take WAMR's stock path into
+/// vm-core's slot entry, which the patched build never uses. The test that asserts the patches
+/// are in is left out; so is the AOT loader, which only the toolchain files switch on.
+fn unpatched_wamr_tests(root: &Path) -> Cmd {
+    Cmd::cargo()
+        .env(HOST_TOOLCHAIN_FILE_VARIABLE, "")
+        .env("CARGO_TARGET_DIR", root.join("target").join("unpatched"))
+        .args(["test", "-p", "vm-core", "--test", "host_functions"])
+}
+
+/// The variable that gives WAMR's CMake build our toolchain file on x86-64 Linux
+/// (`.cargo/config.toml`); set empty, the build uses none.
+const HOST_TOOLCHAIN_FILE_VARIABLE: &str = "CMAKE_TOOLCHAIN_FILE_x86_64_unknown_linux_gnu";
 
 /// `cargo` in the metering build: WAMR with instruction metering, in its own target directory
 /// so the two builds do not keep rebuilding each other.
@@ -252,10 +269,18 @@ mod tests {
             &[OsString::from("--"), OsString::from("--nocapture")],
         );
         let names: Vec<_> = steps.iter().map(|s| s.name).collect();
-        assert_eq!(names, ["fmt", "clippy", "test", "aot", "budget", "doc"]);
+        assert_eq!(
+            names,
+            ["fmt", "clippy", "test", "aot", "budget", "unpatched", "doc"]
+        );
         assert_eq!(steps[2].display(), "cargo test --workspace -- --nocapture");
         assert_eq!(
             steps[5].display(),
+            "CMAKE_TOOLCHAIN_FILE_x86_64_unknown_linux_gnu='' CARGO_TARGET_DIR=/x/target/unpatched \
+             cargo test -p vm-core --test host_functions"
+        );
+        assert_eq!(
+            steps[6].display(),
             "RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps"
         );
     }

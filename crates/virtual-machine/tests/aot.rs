@@ -333,9 +333,9 @@ fn wasi_assemblyscript_programs() {
 
 // --- Start functions and auto-called hooks (the compiler's rewrite). ---
 
-/// AOT code calls host functions through WAMR's stock convention (one 64-bit slot per
-/// argument), the interpreter of our WAMR build through the frame's 32-bit cells: both must
-/// hand every value type over intact, in order, and take the result back.
+/// AOT code hands host functions its arguments in one buffer that also receives the result,
+/// the interpreter in the frame's cells with a separate result buffer: both must pass every
+/// value type over intact, in order, and take the result back.
 #[test]
 #[ignore = "needs xila-aotc: run by cargo xtask test"]
 fn values_of_every_type_cross_the_host_boundary_as_interpreted() {

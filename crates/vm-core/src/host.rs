@@ -680,10 +680,12 @@ impl Linker {
 }
 
 /// WAMR's stock entry for every host-function import, registered as the native function of
-/// each: arguments and result in 64-bit slots, one per parameter. Our WAMR build's interpreter
-/// calls [`xila_vm_host_call_cells`] instead (vendor/cmake/wamr-patches.cmake); this one
-/// serves AOT code and WAMR builds without our patches. Exported under a fixed name because
-/// the patched interpreter recognises our natives by this address.
+/// each: arguments and result in 64-bit slots, one per parameter. Our WAMR build's
+/// interpreter and AOT runtime call [`xila_vm_host_call_cells`] instead
+/// (vendor/cmake/wamr-patches.cmake), so this one serves WAMR builds without our patches (a
+/// kernel built without our toolchain files; `cargo xtask test` runs the host-function tests
+/// in such a build). Exported under a fixed name because the patched WAMR recognises our
+/// natives by this address.
 ///
 /// # Safety
 /// Called by WAMR only, with the exec env of a running call and an argument buffer holding
@@ -724,14 +726,14 @@ unsafe extern "C" fn xila_vm_host_trampoline(exec_env: sys::wasm_exec_env_t, slo
     unsafe { dispatch(exec_env, call) }
 }
 
-/// The entry our WAMR build's interpreter calls for the natives registered as
+/// The entry our WAMR build's interpreter and AOT runtime call for the natives registered as
 /// [`xila_vm_host_trampoline`] (vendor/cmake/wamr-patches.cmake): the arguments in the
-/// interpreter's own 32-bit cells, so nothing is copied on the way.
+/// caller's own 32-bit cells, so nothing is copied on the way.
 ///
 /// # Safety
-/// Called by the patched interpreter only, with the exec env of a running call, its
-/// attachment set to the callee's registration id, `cells` holding the callee's parameters
-/// (as many cells as its type gives) and `results` pointing to two writable cells.
+/// Called by the patched WAMR only, with the exec env of a running call, its attachment set
+/// to the callee's registration id, `cells` holding the callee's parameters (as many cells
+/// as its type gives) and `results` pointing to two writable cells outside `cells`.
 #[cfg(feature = "engine")]
 #[unsafe(no_mangle)]
 unsafe extern "C" fn xila_vm_host_call_cells(
@@ -740,9 +742,9 @@ unsafe extern "C" fn xila_vm_host_call_cells(
     results: *mut [u32; 2],
 ) {
     let call = |entry: &Entry, context: &mut HostContext<'_>| {
-        // SAFETY: the interpreter passes the frame's argument cells, `cell_count` of them for
-        // the type `check_imports` matched against the import, and its two result cells; both
-        // stay ours for the call (caller).
+        // SAFETY: the patched WAMR passes the caller's argument cells, `cell_count` of them
+        // for the type `check_imports` matched against the import, and two result cells apart
+        // from them; both stay ours for the call (caller).
         let (cells, results) = unsafe {
             (
                 core::slice::from_raw_parts(cells, entry.cell_count),
