@@ -188,6 +188,21 @@ xila_vm_host_call_cells(WASMExecEnv *exec_env, const uint32 *cells,
   file(READ "${interpreter}" text)
   xila_insert_after(text "#include \"../common/wasm_exec_env.h\"
 " "${declarations}" "direct host calls: interpreter declarations")
+  # The interpreter loop on a 64-byte boundary. It is one 13 KB function whose opcode
+  # handlers are jump targets; where it lands modulo the CPU's fetch blocks depended on
+  # whatever code the linker put before it, so guest code ran up to 5 % faster or slower
+  # from one build to the next with no change to the interpreter. Aligned, its layout is the
+  # same in every build (measured in vendor/README.md).
+  xila_insert_after(text "#include \"../common/wasm_exec_env.h\"
+" "
+/* Xila build patch (vendor/cmake/wamr-patches.cmake): the interpreter loop starts on a
+   64-byte boundary, so its layout does not depend on the code linked before it. */
+static void
+wasm_interp_call_func_bytecode(WASMModuleInstance *module, WASMExecEnv *exec_env,
+                               WASMFunctionInstance *cur_func,
+                               WASMInterpFrame *prev_frame)
+    __attribute__((aligned(64)));
+" "aligned interpreter loop")
   # The frame's cells hold the arguments; the results go to the interpreter's `argv_ret`,
   # which it copies to the caller's frame as for any native.
   xila_insert_after(text
