@@ -9,6 +9,8 @@
 #![cfg(feature = "std")]
 
 mod common;
+#[path = "../../vm-core/tests/shared/host_values.rs"]
+mod host_values;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -22,9 +24,9 @@ use virtual_machine::aot_stamp::{
 use virtual_machine::host::host::HostTcpListener;
 use virtual_machine::wasi::WasiContextBuilder;
 use virtual_machine::{
-    Allocator, Error, FailureClass, INSTRUCTION_BUDGET_SUPPORTED, Instance, InstanceData,
-    InstantiationError, LimitsError, LoadErrorKind, Module, RunOptions, Trap, TrapKind, Value,
-    VirtualMachine,
+    Allocator, DefineError, Error, FailureClass, INSTRUCTION_BUDGET_SUPPORTED, Instance,
+    InstanceData, InstantiationError, LimitsError, Linker, LoadErrorKind, Module, RunOptions, Trap,
+    TrapKind, Value, VirtualMachine,
 };
 
 /// The variable naming the compiler binary.
@@ -334,68 +336,22 @@ fn wasi_assemblyscript_programs() {
 // --- Start functions and auto-called hooks (the compiler's rewrite). ---
 
 /// AOT code hands host functions its arguments in one buffer that also receives the result,
-/// the interpreter in the frame's cells with a separate result buffer: both must pass every
-/// value type over intact, in order, and take the result back.
+/// the interpreter in the frame's cells with a separate result buffer.
 #[test]
 #[ignore = "needs xila-aotc: run by cargo xtask test"]
 fn values_of_every_type_cross_the_host_boundary_as_interpreted() {
-    let wat = r#"(module
-        (import "test" "mix" (func $mix (param i32 i64 f32 f64 i32) (result f64)))
-        (import "test" "wide" (func $wide (param i64) (result i64)))
-        (import "test" "half" (func $half (param f32) (result f32)))
-        (import "test" "none" (func $none (result i32)))
-        (func (export "mix") (result f64)
-            (call $mix (i32.const -7) (i64.const 1099511627776) (f32.const 0.5) (f64.const 0.25)
-                (i32.const 1000)))
-        (func (export "wide") (param i64) (result i64) (call $wide (local.get 0)))
-        (func (export "half") (param f32) (result f32) (call $half (local.get 0)))
-        (func (export "none") (result i32) (call $none)))"#;
     let vm = VirtualMachine::builder()
-        .host_functions(|linker| {
-            linker
-                .define(
-                    "test",
-                    "mix",
-                    |_context, (a, b, c, d, e): (i32, i64, f32, f64, u32)| {
-                        Ok(f64::from(a) + b as f64 + f64::from(c) + d + f64::from(e) / 1024.0)
-                    },
-                )?
-                .define("test", "wide", |_context, (value,): (u64,)| {
-                    Ok(value.rotate_left(8))
-                })?
-                .define("test", "half", |_context, (value,): (f32,)| Ok(value / 2.0))?
-                .define("test", "none", |_context, (): ()| Ok(-5i32))?;
-            Ok(())
-        })
+        .host_functions(host_values::define)
         .build()
         .expect("the VM builds");
-    let wasm = wat::parse_str(wat).expect("test WAT is valid");
+    let wasm = wat::parse_str(host_values::WAT).expect("test WAT is valid");
     let interpreted = vm.load(wasm.clone()).expect("the module loads");
     let compiled = load_aot(&vm, compile(&wasm));
-    let value = 0x0123_4567_89ab_cdef_u64;
-    for module in [&interpreted, &compiled] {
-        let aot = module.is_aot();
-        let call = |name: &str, args: &[Value]| {
+    for (what, module) in [("interpreted", &interpreted), ("AOT", &compiled)] {
+        host_values::check(what, |name, args| {
             vm.invoke(module, name, args)
-                .unwrap_or_else(|error| panic!("{name} (AOT: {aot}): {error}"))
-        };
-        // Every term and sum is exact in f64.
-        assert_eq!(
-            call("mix", &[]),
-            vec![Value::F64(1_099_511_627_770.0 + 93.0 / 128.0)],
-            "AOT: {aot}"
-        );
-        assert_eq!(
-            call("wide", &[Value::I64(value as i64)]),
-            vec![Value::I64(value.rotate_left(8) as i64)],
-            "AOT: {aot}"
-        );
-        assert_eq!(
-            call("half", &[Value::F32(-3.0)]),
-            vec![Value::F32(-1.5)],
-            "AOT: {aot}"
-        );
-        assert_eq!(call("none", &[]), vec![Value::I32(-5)], "AOT: {aot}");
+                .unwrap_or_else(|error| panic!("{name} ({what}): {error}"))
+        });
     }
 }
 

@@ -2,6 +2,8 @@
 //! traps and exit requests, and import checking at instantiation.
 
 mod common;
+#[path = "shared/host_values.rs"]
+mod host_values;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -147,53 +149,12 @@ fn a_host_function_can_end_the_guest_with_an_exit_code() {
 
 #[test]
 fn values_of_every_type_cross_the_host_boundary() {
-    // A value after each 64-bit one checks that the cells of the arguments are walked with
-    // the right widths.
-    let wat = r#"(module
-        (import "test" "mix" (func $mix (param i32 i64 f32 f64 i32) (result f64)))
-        (import "test" "wide" (func $wide (param i64) (result i64)))
-        (import "test" "half" (func $half (param f32) (result f32)))
-        (import "test" "none" (func $none (result i32)))
-        (func (export "mix") (result f64)
-            (call $mix (i32.const -7) (i64.const 1099511627776) (f32.const 0.5) (f64.const 0.25)
-                (i32.const 1000)))
-        (func (export "wide") (param i64) (result i64) (call $wide (local.get 0)))
-        (func (export "half") (param f32) (result f32) (call $half (local.get 0)))
-        (func (export "none") (result i32) (call $none)))"#;
     let mut linker = Linker::new(runtime());
-    linker
-        .define(
-            "test",
-            "mix",
-            |_context, (a, b, c, d, e): (i32, i64, f32, f64, u32)| {
-                Ok(f64::from(a) + b as f64 + f64::from(c) + d + f64::from(e) / 1024.0)
-            },
-        )
-        .unwrap()
-        .define("test", "wide", |_context, (value,): (u64,)| {
-            Ok(value.rotate_left(8))
-        })
-        .unwrap()
-        .define("test", "half", |_context, (value,): (f32,)| Ok(value / 2.0))
-        .unwrap()
-        .define("test", "none", |_context, (): ()| Ok(-5i32))
-        .unwrap();
-    let mut instance = instance_with(wat, &linker, Limits::default());
-    // Every term and sum is exact in f64.
-    assert_eq!(
-        instance.call("mix", &[]).unwrap(),
-        vec![Value::F64(1_099_511_627_770.0 + 93.0 / 128.0)]
-    );
-    let value = 0x0123_4567_89ab_cdef_u64;
-    assert_eq!(
-        instance.call("wide", &[Value::I64(value as i64)]).unwrap(),
-        vec![Value::I64(value.rotate_left(8) as i64)]
-    );
-    assert_eq!(
-        instance.call("half", &[Value::F32(-3.0)]).unwrap(),
-        vec![Value::F32(-1.5)]
-    );
-    assert_eq!(instance.call("none", &[]).unwrap(), vec![Value::I32(-5)]);
+    host_values::define(&mut linker).unwrap();
+    let mut instance = instance_with(host_values::WAT, &linker, Limits::default());
+    host_values::check("interpreted", |name, args| {
+        instance.call(name, args).unwrap()
+    });
 }
 
 #[test]

@@ -1,0 +1,62 @@
+//! Values of every type across the host boundary, shared by vm-core's host-function tests
+//! (the interpreter's entry, and in the `unpatched` step of `cargo xtask test` WAMR's stock
+//! one) and the facade's AOT tests (AOT code's entry): each must hand every value over
+//! intact, in order, and take the result back. The including module provides `DefineError`,
+//! `Linker` and `Value` (vm-core's, or the facade's re-exports of them).
+
+use super::{DefineError, Linker, Value};
+
+/// A value after each 64-bit one checks that the arguments' cells are walked with the right
+/// widths; `none` has no parameter at all.
+pub const WAT: &str = r#"(module
+    (import "test" "mix" (func $mix (param i32 i64 f32 f64 i32) (result f64)))
+    (import "test" "wide" (func $wide (param i64) (result i64)))
+    (import "test" "half" (func $half (param f32) (result f32)))
+    (import "test" "none" (func $none (result i32)))
+    (func (export "mix") (result f64)
+        (call $mix (i32.const -7) (i64.const 1099511627776) (f32.const 0.5) (f64.const 0.25)
+            (i32.const 1000)))
+    (func (export "wide") (param i64) (result i64) (call $wide (local.get 0)))
+    (func (export "half") (param f32) (result f32) (call $half (local.get 0)))
+    (func (export "none") (result i32) (call $none)))"#;
+
+/// Defines the module's imports.
+pub fn define(linker: &mut Linker) -> Result<(), DefineError> {
+    linker
+        .define(
+            "test",
+            "mix",
+            |_context, (a, b, c, d, e): (i32, i64, f32, f64, u32)| {
+                Ok(f64::from(a) + b as f64 + f64::from(c) + d + f64::from(e) / 1024.0)
+            },
+        )?
+        .define("test", "wide", |_context, (value,): (u64,)| {
+            Ok(value.rotate_left(8))
+        })?
+        .define("test", "half", |_context, (value,): (f32,)| Ok(value / 2.0))?
+        .define("test", "none", |_context, (): ()| Ok(-5i32))?;
+    Ok(())
+}
+
+/// Calls every export of the module through `call` (export name, arguments → results) and
+/// checks what comes back; `what` names the run in failure messages.
+pub fn check(what: &str, mut call: impl FnMut(&str, &[Value]) -> Vec<Value>) {
+    // Every term and sum is exact in f64.
+    assert_eq!(
+        call("mix", &[]),
+        vec![Value::F64(1_099_511_627_770.0 + 93.0 / 128.0)],
+        "{what}"
+    );
+    let value = 0x0123_4567_89ab_cdef_u64;
+    assert_eq!(
+        call("wide", &[Value::I64(value as i64)]),
+        vec![Value::I64(value.rotate_left(8) as i64)],
+        "{what}"
+    );
+    assert_eq!(
+        call("half", &[Value::F32(-3.0)]),
+        vec![Value::F32(-1.5)],
+        "{what}"
+    );
+    assert_eq!(call("none", &[]), vec![Value::I32(-5)], "{what}");
+}
