@@ -742,15 +742,19 @@ unsafe extern "C" fn xila_vm_host_call_cells(
     results: *mut [u32; 2],
 ) {
     let call = |entry: &Entry, context: &mut HostContext<'_>| {
-        // SAFETY: the patched WAMR passes the caller's argument cells, `cell_count` of them
-        // for the type `check_imports` matched against the import, and two result cells apart
-        // from them; both stay ours for the call (caller).
-        let (cells, results) = unsafe {
-            (
-                core::slice::from_raw_parts(cells, entry.cell_count),
-                &mut *results,
-            )
+        // A function without parameters may get no argument buffer at all (AOT code need
+        // not make one), and a slice may not be built from a null pointer even when empty.
+        let cells = if entry.cell_count == 0 {
+            &[]
+        } else {
+            // SAFETY: the patched WAMR passes the caller's argument cells, `cell_count` of
+            // them for the type `check_imports` matched against the import; they stay ours
+            // for the call (caller).
+            unsafe { core::slice::from_raw_parts(cells, entry.cell_count) }
         };
+        // SAFETY: two writable result cells apart from the argument cells, ours for the call
+        // (caller).
+        let results = unsafe { &mut *results };
         entry.callback.call(context, cells, results)
     };
     // SAFETY: the patched interpreter passes the live exec env of the current call (caller).

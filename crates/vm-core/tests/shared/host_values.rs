@@ -4,21 +4,28 @@
 //! intact, in order, and take the result back. The including module provides `DefineError`,
 //! `Linker` and `Value` (vm-core's, or the facade's re-exports of them).
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use super::{DefineError, Linker, Value};
 
+/// How often `tick`, which takes and returns nothing, was called.
+static TICKS: AtomicU32 = AtomicU32::new(0);
+
 /// A value after each 64-bit one checks that the arguments' cells are walked with the right
-/// widths; `none` has no parameter at all.
+/// widths; `none` has no parameter, `tick` neither parameter nor result.
 pub const WAT: &str = r#"(module
     (import "test" "mix" (func $mix (param i32 i64 f32 f64 i32) (result f64)))
     (import "test" "wide" (func $wide (param i64) (result i64)))
     (import "test" "half" (func $half (param f32) (result f32)))
     (import "test" "none" (func $none (result i32)))
+    (import "test" "tick" (func $tick))
     (func (export "mix") (result f64)
         (call $mix (i32.const -7) (i64.const 1099511627776) (f32.const 0.5) (f64.const 0.25)
             (i32.const 1000)))
     (func (export "wide") (param i64) (result i64) (call $wide (local.get 0)))
     (func (export "half") (param f32) (result f32) (call $half (local.get 0)))
-    (func (export "none") (result i32) (call $none)))"#;
+    (func (export "none") (result i32) (call $none))
+    (func (export "tick") (call $tick)))"#;
 
 /// Defines the module's imports.
 pub fn define(linker: &mut Linker) -> Result<(), DefineError> {
@@ -34,7 +41,11 @@ pub fn define(linker: &mut Linker) -> Result<(), DefineError> {
             Ok(value.rotate_left(8))
         })?
         .define("test", "half", |_context, (value,): (f32,)| Ok(value / 2.0))?
-        .define("test", "none", |_context, (): ()| Ok(-5i32))?;
+        .define("test", "none", |_context, (): ()| Ok(-5i32))?
+        .define("test", "tick", |_context, (): ()| {
+            TICKS.fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        })?;
     Ok(())
 }
 
@@ -59,4 +70,7 @@ pub fn check(what: &str, mut call: impl FnMut(&str, &[Value]) -> Vec<Value>) {
         "{what}"
     );
     assert_eq!(call("none", &[]), vec![Value::I32(-5)], "{what}");
+    let ticks = TICKS.load(Ordering::Relaxed);
+    assert_eq!(call("tick", &[]), vec![], "{what}");
+    assert_eq!(TICKS.load(Ordering::Relaxed), ticks + 1, "{what}");
 }
