@@ -682,10 +682,11 @@ impl Linker {
 /// WAMR's stock entry for every host-function import, registered as the native function of
 /// each: arguments and result in 64-bit slots, one per parameter. Our WAMR build's
 /// interpreter and AOT runtime call [`xila_vm_host_call_cells`] instead
-/// (vendor/cmake/wamr-patches.cmake), so this one serves WAMR builds without our patches (a
-/// kernel built without our toolchain files; `cargo xtask test` runs the host-function tests
-/// in such a build). Exported under a fixed name because the patched WAMR recognises our
-/// natives by this address.
+/// (vendor/cmake/wamr-patches.cmake), so this one serves AOT code calling a host function
+/// through a table, and WAMR builds without our patches (a kernel built without our
+/// toolchain files; `cargo xtask test` runs the host-function tests in such a build).
+/// Exported under a fixed name because the patched WAMR recognises our natives by this
+/// address.
 ///
 /// # Safety
 /// Called by WAMR only, with the exec env of a running call and an argument buffer holding
@@ -757,7 +758,7 @@ unsafe extern "C" fn xila_vm_host_call_cells(
         let results = unsafe { &mut *results };
         entry.callback.call(context, cells, results)
     };
-    // SAFETY: the patched interpreter passes the live exec env of the current call (caller).
+    // SAFETY: the patched WAMR passes the live exec env of the current call (caller).
     unsafe { dispatch(exec_env, call) }
 }
 
