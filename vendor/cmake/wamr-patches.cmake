@@ -173,7 +173,8 @@ const unsigned char xila_wamr_patched = 1;
   # through `wasm_runtime_invoke_native_raw`: no call in between, no slot buffer, no copy
   # (vm-core knows each function's parameter types). Frames, the native-stack check and the
   # exception check after the call stay as they are; only vm-core's natives are affected.
-  # WAMR builds without this file still call `xila_vm_host_trampoline`.
+  # AOT calls through a table (`aot_call_indirect`, left as it is) and WAMR builds without
+  # this file still call `xila_vm_host_trampoline`.
   set(declarations "
 /* Xila build patch (vendor/cmake/wamr-patches.cmake): vm-core's host-function entries
    (crates/vm-core/src/host.rs). */
