@@ -45,17 +45,8 @@ pub trait WasmType: Copy + Send + 'static {
     fn to_slot(self) -> u64;
 }
 
-/// Splits a slot into its first four bytes in memory order, where WAMR stores 32-bit values.
-fn low_word(slot: u64) -> [u8; 4] {
-    let bytes = slot.to_ne_bytes();
-    [bytes[0], bytes[1], bytes[2], bytes[3]]
-}
-
-fn slot_from_word(word: [u8; 4]) -> u64 {
-    u64::from_ne_bytes([word[0], word[1], word[2], word[3], 0, 0, 0, 0])
-}
-
-/// A slot as the two 32-bit cells that hold it in memory, first cell first.
+/// A slot as the two 32-bit cells that hold it in memory, first cell first (a 32-bit value
+/// is the first cell).
 fn slot_to_cells(slot: u64) -> [u32; 2] {
     let bytes = slot.to_ne_bytes();
     [
@@ -87,11 +78,11 @@ macro_rules! wasm_type {
 }
 
 wasm_type! {
-    i32 => I32, |slot| i32::from_ne_bytes(low_word(slot)), |value: i32| slot_from_word(value.to_ne_bytes());
-    u32 => I32, |slot| u32::from_ne_bytes(low_word(slot)), |value: u32| slot_from_word(value.to_ne_bytes());
+    i32 => I32, |slot| slot_to_cells(slot)[0].cast_signed(), |value: i32| slot_from_cells([value.cast_unsigned(), 0]);
+    u32 => I32, |slot| slot_to_cells(slot)[0], |value: u32| slot_from_cells([value, 0]);
     i64 => I64, |slot: u64| slot as i64, |value: i64| value as u64;
     u64 => I64, |slot| slot, |value| value;
-    f32 => F32, |slot| f32::from_ne_bytes(low_word(slot)), |value: f32| slot_from_word(value.to_ne_bytes());
+    f32 => F32, |slot| f32::from_bits(slot_to_cells(slot)[0]), |value: f32| slot_from_cells([value.to_bits(), 0]);
     f64 => F64, f64::from_bits, f64::to_bits;
 }
 
