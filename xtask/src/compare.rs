@@ -10,8 +10,10 @@
 //!   features never unify with ours): `wamr-libc-wasi` (WAMR with its built-in libc-wasi),
 //!   the same built with WAMR's thread manager (a peer whose guest can be stopped from
 //!   outside, as `xila-vm`'s can; its own target directory) and `wasmi-runner`. All take
-//!   `xila-vm run`'s command-line shape. A peer that is missing or does not build is skipped,
-//!   and the page says so.
+//!   `xila-vm run`'s command-line shape. WAMR in the peers is built without our patches and
+//!   loader options, at the same optimisation level as ours
+//!   (`vendor/cmake/wamr-optimization.cmake`). A peer that does not build stops the
+//!   comparison: without its reference, no ratio means anything.
 //! - Per workload, the runners run interleaved (A B C D A B C D …): one warm-up round, then
 //!   [`ROUNDS`] measured rounds. Each run gets a fresh directory as its preopened `/` (natively:
 //!   the `BENCH_ROOT` variable), its wall time (spawn to exit) and peak RSS (`wait4`) are
@@ -35,6 +37,7 @@ use crate::error::{Error, Result};
 use crate::link_order;
 use crate::prereqs::{self, Requirements};
 use crate::process::{Cmd, describe_status};
+use crate::wamr_build::{self, HOST_TOOLCHAIN_FILE_VARIABLE};
 
 /// The Rust target the workloads are built for.
 pub const WASM_TARGET: &str = "wasm32-wasip1";
@@ -389,7 +392,8 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
     Ok(())
 }
 
-/// Builds the CLI, the workloads and the peers; a missing peer or native build is a note.
+/// Builds the CLI, the workloads and the peers; a missing native or AOT build is a note, a
+/// peer that does not build an error.
 fn build(root: &Path) -> Result<Programs> {
     let mut programs = Programs::default();
 
@@ -437,37 +441,19 @@ fn build(root: &Path) -> Result<Programs> {
     }
 
     let peers = root.join(PEERS_DIR);
-    if peers.join("Cargo.toml").is_file() {
-        for peer in PEERS {
-            // WAMR as shipped upstream: this workspace's CFLAGS (WAMR defines for our VM, set
-            // by `.cargo/config.toml` and inherited through `cargo xtask`) must not reach the
-            // peers' build.
-            let built = Cmd::cargo()
-                .env("CFLAGS", "")
-                .args(peer.build_args(&peers))
-                .current_dir(&peers)
-                .run();
-            let path = peer.binary_path(&peers);
-            let title = peer.runner.title();
-            match built {
-                Ok(()) if path.is_file() => programs.runners[peer.runner.index()] = Some(path),
-                Ok(()) => programs.notes.push(format!(
-                    "{title}: not measured, {} is missing after the build",
-                    path.display()
-                )),
-                Err(e) => programs.notes.push(format!(
-                    "{title}: not measured, `{}` did not build ({e})",
-                    peer.binary
-                )),
-            }
+    for peer in PEERS {
+        let title = peer.runner.title();
+        peer_build(root, peer)
+            .run()
+            .map_err(|e| Error::Bench(format!("{title}: `{}` did not build ({e})", peer.binary)))?;
+        let path = peer.binary_path(&peers);
+        if !path.is_file() {
+            return Err(Error::Bench(format!(
+                "{title}: {} is missing after the build",
+                path.display()
+            )));
         }
-    } else {
-        for peer in PEERS {
-            programs.notes.push(format!(
-                "{}: not measured, {PEERS_DIR}/Cargo.toml is missing",
-                peer.runner.title()
-            ));
-        }
+        programs.runners[peer.runner.index()] = Some(path);
     }
     Ok(programs)
 }
@@ -587,6 +573,22 @@ pub fn parse_host_triple(rustc_vv: &str) -> Option<String> {
         let host = line.strip_prefix("host:")?.trim();
         (!host.is_empty()).then(|| host.to_owned())
     })
+}
+
+/// The build of `peer`. WAMR as shipped upstream: neither this workspace's CFLAGS (WAMR defines
+/// for our VM) nor its toolchain file (our patches and the AOT loader), which
+/// `.cargo/config.toml` sets and `cargo xtask` inherits, may reach the peers' build; only the
+/// optimisation level is shared, so both sides run the same compiled engine.
+fn peer_build(root: &Path, peer: &Peer) -> Cmd {
+    let peers = root.join(PEERS_DIR);
+    Cmd::cargo()
+        .env("CFLAGS", "")
+        .env(
+            HOST_TOOLCHAIN_FILE_VARIABLE,
+            wamr_build::optimization_toolchain_file(root),
+        )
+        .args(peer.build_args(&peers))
+        .current_dir(&peers)
 }
 
 /// Runs every workload on every available runner; returns the rows and the problems found
@@ -1167,6 +1169,20 @@ pub fn remove_dir(dir: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn peers_get_wamr_without_our_defines_and_patches_at_our_optimisation_level() {
+        for peer in PEERS {
+            let build = peer_build(Path::new("/x"), peer).display();
+            assert!(
+                build.starts_with(
+                    "CFLAGS='' CMAKE_TOOLCHAIN_FILE_x86_64_unknown_linux_gnu=\
+                     /x/vendor/cmake/wamr-optimization.cmake cargo build --release"
+                ),
+                "{build}"
+            );
+        }
+    }
 
     fn workload(name: &str) -> Workload {
         *WORKLOADS

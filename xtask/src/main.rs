@@ -24,6 +24,7 @@ mod link_order;
 mod prereqs;
 mod process;
 mod test;
+mod wamr_build;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};

@@ -13,6 +13,7 @@ use crate::cross::WAMR_CFLAGS;
 use crate::error::{Error, Result};
 use crate::prereqs::{self, Requirements};
 use crate::process::Cmd;
+use crate::wamr_build::HOST_TOOLCHAIN_FILE_VARIABLE;
 
 /// What `cargo xtask test` needs before it starts.
 pub const REQUIREMENTS: Requirements = Requirements {
@@ -170,10 +171,6 @@ fn unpatched_wamr_tests(root: &Path) -> Cmd {
         .env("CARGO_TARGET_DIR", root.join("target").join("unpatched"))
         .args(["test", "-p", "vm-core", "--test", "host_functions"])
 }
-
-/// The variable that gives WAMR's CMake build our toolchain file on x86-64 Linux
-/// (`.cargo/config.toml`); set empty, the build uses none.
-const HOST_TOOLCHAIN_FILE_VARIABLE: &str = "CMAKE_TOOLCHAIN_FILE_x86_64_unknown_linux_gnu";
 
 /// `cargo` in the metering build: WAMR with instruction metering, in its own target directory
 /// so the two builds do not keep rebuilding each other.
