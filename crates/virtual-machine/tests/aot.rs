@@ -340,15 +340,19 @@ fn wasi_assemblyscript_programs() {
 #[test]
 #[ignore = "needs xila-aotc: run by cargo xtask test"]
 fn values_of_every_type_cross_the_host_boundary_as_interpreted() {
+    let ticks = host_values::Ticks::default();
     let vm = VirtualMachine::builder()
-        .host_functions(host_values::define)
+        .host_functions({
+            let ticks = ticks.clone();
+            move |linker| host_values::define(linker, &ticks)
+        })
         .build()
         .expect("the VM builds");
     let wasm = wat::parse_str(host_values::WAT).expect("test WAT is valid");
     let interpreted = vm.load(wasm.clone()).expect("the module loads");
     let compiled = load_aot(&vm, compile(&wasm));
     for (what, module) in [("interpreted", &interpreted), ("AOT", &compiled)] {
-        host_values::check(what, |name, args| {
+        host_values::check(what, &ticks, |name, args| {
             vm.invoke(module, name, args)
                 .unwrap_or_else(|error| panic!("{name} ({what}): {error}"))
         });

@@ -150,9 +150,10 @@ fn a_host_function_can_end_the_guest_with_an_exit_code() {
 #[test]
 fn values_of_every_type_cross_the_host_boundary() {
     let mut linker = Linker::new(runtime());
-    host_values::define(&mut linker).unwrap();
+    let ticks = host_values::Ticks::default();
+    host_values::define(&mut linker, &ticks).unwrap();
     let mut instance = instance_with(host_values::WAT, &linker, Limits::default());
-    host_values::check("interpreted", |name, args| {
+    host_values::check("interpreted", &ticks, |name, args| {
         instance.call(name, args).unwrap()
     });
 }

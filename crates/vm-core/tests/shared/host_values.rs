@@ -4,12 +4,21 @@
 //! intact, in order, and take the result back. The including module provides `DefineError`,
 //! `Linker` and `Value` (vm-core's, or the facade's re-exports of them).
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::{DefineError, Linker, Value};
 
-/// How often `tick`, which takes and returns nothing, was called.
-static TICKS: AtomicU32 = AtomicU32::new(0);
+/// How often the `tick` of the linker it was given to, which takes and returns nothing, was
+/// called: one per linker, so that tests running side by side do not count each other's calls.
+#[derive(Clone, Default)]
+pub struct Ticks(Arc<AtomicU32>);
+
+impl Ticks {
+    fn count(&self) -> u32 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
 
 /// A value after each 64-bit one checks that the arguments' cells are walked with the right
 /// widths; `none` has no parameter, `tick` neither parameter nor result. `mix_indirect` calls
@@ -36,8 +45,9 @@ pub const WAT: &str = r#"(module
             (i32.const -7) (i64.const 1099511627776) (f32.const 0.5) (f64.const 0.25)
             (i32.const 1000) (i32.const 0))))"#;
 
-/// Defines the module's imports.
-pub fn define(linker: &mut Linker) -> Result<(), DefineError> {
+/// Defines the module's imports; `tick` counts its calls in `ticks`.
+pub fn define(linker: &mut Linker, ticks: &Ticks) -> Result<(), DefineError> {
+    let ticks = ticks.clone();
     linker
         .define(
             "test",
@@ -51,16 +61,17 @@ pub fn define(linker: &mut Linker) -> Result<(), DefineError> {
         })?
         .define("test", "half", |_context, (value,): (f32,)| Ok(value / 2.0))?
         .define("test", "none", |_context, (): ()| Ok(-5i32))?
-        .define("test", "tick", |_context, (): ()| {
-            TICKS.fetch_add(1, Ordering::Relaxed);
+        .define("test", "tick", move |_context, (): ()| {
+            ticks.0.fetch_add(1, Ordering::Relaxed);
             Ok(())
         })?;
     Ok(())
 }
 
 /// Calls every export of the module through `call` (export name, arguments → results) and
-/// checks what comes back; `what` names the run in failure messages.
-pub fn check(what: &str, mut call: impl FnMut(&str, &[Value]) -> Vec<Value>) {
+/// checks what comes back; `ticks` is what the module's linker was defined with, `what` names
+/// the run in failure messages.
+pub fn check(what: &str, ticks: &Ticks, mut call: impl FnMut(&str, &[Value]) -> Vec<Value>) {
     // Every term and sum is exact in f64.
     let mixed = vec![Value::F64(1_099_511_627_770.0 + 93.0 / 128.0)];
     assert_eq!(call("mix", &[]), mixed, "{what}");
@@ -77,7 +88,7 @@ pub fn check(what: &str, mut call: impl FnMut(&str, &[Value]) -> Vec<Value>) {
         "{what}"
     );
     assert_eq!(call("none", &[]), vec![Value::I32(-5)], "{what}");
-    let ticks = TICKS.load(Ordering::Relaxed);
+    let before = ticks.count();
     assert_eq!(call("tick", &[]), vec![], "{what}");
-    assert_eq!(TICKS.load(Ordering::Relaxed), ticks + 1, "{what}");
+    assert_eq!(ticks.count(), before + 1, "{what}");
 }
