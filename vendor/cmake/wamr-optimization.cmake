@@ -5,9 +5,7 @@
 # WAMR's own CMakeLists builds as `Release` (-O3) when it is given no build type. The `cmake`
 # crate under `wamrx-sys` always gives one: RelWithDebInfo (-O2) whenever the cargo profile
 # keeps debug information, as our release profiles do (symbols for profiling). So this puts
-# back the level WAMR is built with upstream. Measured against -O2 (A/B, 5-7 rounds, both
-# `xila-vm` and the WAMR runner): `fib` -10 %, `readdir` -14 %, `stat` -5 %, `hello` start-up
-# -1.7 % (3.4 % fewer instructions, mostly WAMR's loader), the other workloads within ±2 %;
-# 10 KB more code. Debug builds (cargo's dev profile: CMake's Debug type) are left alone.
+# back the level WAMR is built with upstream; what it gains is measured in vendor/README.md.
+# Debug builds (cargo's dev profile: CMake's Debug type) are left alone.
 set(CMAKE_C_FLAGS_RELWITHDEBINFO "-O3 -g -DNDEBUG"
     CACHE STRING "WAMR optimised as its own Release build (Xila: vendor/cmake)" FORCE)
