@@ -15,3 +15,34 @@ pub fn optimization_toolchain_file(root: &Path) -> PathBuf {
         .join("cmake")
         .join("wamr-optimization.cmake")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line of a cargo config that sets `variable`.
+    fn setting<'a>(config: &'a str, variable: &str) -> Option<&'a str> {
+        config
+            .lines()
+            .find(|line| line.starts_with(&format!("{variable} =")))
+    }
+
+    #[test]
+    fn the_variable_is_the_one_both_cargo_configs_set() {
+        let root = crate::workspace_root();
+        let main = std::fs::read_to_string(root.join(".cargo/config.toml")).unwrap();
+        let peers = std::fs::read_to_string(root.join("bench/peers/.cargo/config.toml")).unwrap();
+        let ours = setting(&main, HOST_TOOLCHAIN_FILE_VARIABLE).expect("set in .cargo/config.toml");
+        assert!(
+            ours.contains("\"vendor/cmake/x86_64-linux-gnu.cmake\""),
+            "{ours}"
+        );
+        let theirs = setting(&peers, HOST_TOOLCHAIN_FILE_VARIABLE)
+            .expect("set in bench/peers/.cargo/config.toml");
+        assert!(
+            theirs.contains("\"../../vendor/cmake/wamr-optimization.cmake\""),
+            "{theirs}"
+        );
+        assert!(optimization_toolchain_file(&root).is_file());
+    }
+}
