@@ -227,6 +227,102 @@ wasm_interp_call_func_bytecode(WASMModuleInstance *module, WASMExecEnv *exec_env
   xila_replace_source("interpreter/wasm_interp_fast.c" "${text}")
   set_property(DIRECTORY "${CMAKE_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${interpreter}")
 
+  # LEB128 numbers of up to five bytes read in line by the loader. The loader's first pass
+  # over each function body (the one that validates) reads every index, immediate and
+  # constant through `read_leb`, a call into another file that calls the general decoder
+  # `bh_leb_read`: ~80 instructions per number, 13 % of loading a small Rust program. Up to
+  # five bytes (every 32-bit number; `wasm-ld` pads relocated indices and addresses to five)
+  # they are decoded here, in line, to the value `bh_leb_read` gives, with its checks: a
+  # five-byte 32-bit number whose bits beyond 32 are neither zero nor copies of the sign bit,
+  # a longer number, or one cut by the end of the buffer goes to `read_leb` as before, which
+  # reports the error it always did. The second pass already reads without checks
+  # (`read_leb_quick`). Test: crates/vm-core/tests/leb128.rs.
+  set(loader "${CMAKE_SOURCE_DIR}/core/iwasm/interpreter/wasm_loader.c")
+  file(READ "${loader}" text)
+  xila_insert_after(text
+"#define read_leb_int32(p, p_end, res)                                   \\
+    do {                                                                \\
+        uint64 res64;                                                   \\
+        if (!read_leb((uint8 **)&p, p_end, 32, true, &res64, error_buf, \\
+                      error_buf_size))                                  \\
+            goto fail;                                                  \\
+        res = (int32)res64;                                             \\
+    } while (0)
+"
+"
+/* Xila build patch (vendor/cmake/wamr-patches.cmake): LEB128 numbers of up to five bytes
+   are decoded in line; longer or invalid ones, and any cut by the end of the buffer, go to
+   read_leb, which reports the error. */
+static inline bool
+xila_read_short_leb(uint8 **p_buf, const uint8 *buf_end, uint32 maxbits,
+                    bool sign, uint64 *p_result)
+{
+    const uint8 *buf = *p_buf;
+    uint64 result;
+    uint32 count, shift;
+    uint8 byte;
+
+    if (buf >= buf_end)
+        return false;
+    byte = buf[0];
+    result = byte & 0x7f;
+    for (count = 1; byte & 0x80; count++) {
+        if (count == 5 || buf + count >= buf_end)
+            return false;
+        byte = buf[count];
+        result |= (uint64)(byte & 0x7f) << (7 * count);
+    }
+    shift = 7 * count;
+    if (shift > maxbits) {
+        /* Five bytes of a 32-bit number: the bits beyond 32 must be zero, or
+           copies of the sign bit; bh_leb_read reports the error otherwise. */
+        if (!sign ? (byte & 0xf0) != 0
+                  : (byte & 0xf0) != ((byte & 0x08) ? 0x70 : 0))
+            return false;
+    }
+    else if (sign && (byte & 0x40))
+        result |= (~(uint64)0) << shift;
+    *p_buf += count;
+    *p_result = result;
+    return true;
+}
+
+#define xila_read_leb(p, p_end, maxbits, sign, res64)                    \\
+    (xila_read_short_leb((uint8 **)&p, p_end, maxbits, sign, &res64)     \\
+     || read_leb((uint8 **)&p, p_end, maxbits, sign, &res64, error_buf, \\
+                 error_buf_size))
+
+#undef read_leb_int64
+#define read_leb_int64(p, p_end, res)                   \\
+    do {                                                \\
+        uint64 res64;                                   \\
+        if (!xila_read_leb(p, p_end, 64, true, res64)) \\
+            goto fail;                                  \\
+        res = (int64)res64;                             \\
+    } while (0)
+
+#undef read_leb_uint32
+#define read_leb_uint32(p, p_end, res)                   \\
+    do {                                                 \\
+        uint64 res64;                                    \\
+        if (!xila_read_leb(p, p_end, 32, false, res64)) \\
+            goto fail;                                   \\
+        res = (uint32)res64;                             \\
+    } while (0)
+
+#undef read_leb_int32
+#define read_leb_int32(p, p_end, res)                   \\
+    do {                                                \\
+        uint64 res64;                                   \\
+        if (!xila_read_leb(p, p_end, 32, true, res64)) \\
+            goto fail;                                  \\
+        res = (int32)res64;                             \\
+    } while (0)
+"
+    "short LEB128 numbers in line")
+  xila_replace_source("interpreter/wasm_loader.c" "${text}")
+  set_property(DIRECTORY "${CMAKE_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${loader}")
+
   # AOT code passes one buffer for the arguments and the results; the results are written
   # back into it after the call, as many cells as the type's results take, so that vm-core
   # never sees the two as one buffer. (Only when the AOT loader is built.)

@@ -161,15 +161,25 @@ fn metering_tests(root: &Path) -> Cmd {
     ])
 }
 
-/// The host-function tests with WAMR built as a kernel gets it without our CMake toolchain
-/// files: no build patches (vendor/README.md), so host calls take WAMR's stock path into
-/// vm-core's slot entry, which the patched build never uses. The test that asserts the patches
-/// are in is left out; so is the AOT loader, which only the toolchain files switch on.
+/// The host-function and LEB128 tests with WAMR built as a kernel gets it without our CMake
+/// toolchain files: no build patches (vendor/README.md), so host calls take WAMR's stock path
+/// into vm-core's slot entry, which the patched build never uses, and the loader decodes every
+/// number with WAMR's own decoder, which must accept and refuse what the patched loader does.
+/// The test that asserts the patches are in is left out; so is the AOT loader, which only the
+/// toolchain files switch on.
 fn unpatched_wamr_tests(root: &Path) -> Cmd {
     Cmd::cargo()
         .env(HOST_TOOLCHAIN_FILE_VARIABLE, "")
         .env("CARGO_TARGET_DIR", root.join("target").join("unpatched"))
-        .args(["test", "-p", "vm-core", "--test", "host_functions"])
+        .args([
+            "test",
+            "-p",
+            "vm-core",
+            "--test",
+            "host_functions",
+            "--test",
+            "leb128",
+        ])
 }
 
 /// `cargo` in the metering build: WAMR with instruction metering, in its own target directory
@@ -274,7 +284,7 @@ mod tests {
         assert_eq!(
             steps[5].display(),
             "CMAKE_TOOLCHAIN_FILE_x86_64_unknown_linux_gnu='' CARGO_TARGET_DIR=/x/target/unpatched \
-             cargo test -p vm-core --test host_functions"
+             cargo test -p vm-core --test host_functions --test leb128"
         );
         assert_eq!(
             steps[6].display(),
