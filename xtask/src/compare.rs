@@ -15,9 +15,10 @@
 //!   (`vendor/cmake/wamr-optimization.cmake`). A peer that does not build stops the
 //!   comparison: without its reference, no ratio means anything.
 //! - Per workload, the runners run interleaved (A B C D A B C D …): one warm-up round, then
-//!   [`ROUNDS`] measured rounds. Each run gets a fresh directory as its preopened `/` (natively:
-//!   the `BENCH_ROOT` variable), its wall time (spawn to exit) and peak RSS (`wait4`) are
-//!   recorded and its `checksum:` line must match every other run's.
+//!   [`ROUNDS`] measured rounds ([`STARTUP_ROUNDS`] for the start-up workloads). Each run gets
+//!   a fresh directory as its preopened `/` (natively: the `BENCH_ROOT` variable), its wall
+//!   time (spawn to exit) and peak RSS (`wait4`) are recorded and its `checksum:` line must
+//!   match every other run's.
 //! - The medians, and their ratios to the (plain) WAMR runner, go into `docs/performance.md`
 //!   between [`START_MARKER`] and [`END_MARKER`], and are printed, with the AOT runner's time
 //!   relative to the interpreter's and to native code, and `xila-vm`'s relative to the
@@ -59,6 +60,12 @@ pub const START_MARKER: &str = "<!-- bench:compare:start -->";
 pub const END_MARKER: &str = "<!-- bench:compare:end -->";
 /// Measured rounds of a full run.
 pub const ROUNDS: usize = 5;
+/// Measured rounds of a full run for the start-up workloads. A start takes a few milliseconds
+/// and varies from one to the next by more than the differences being measured: the ratio of
+/// `hello`'s medians, `xila-vm` to the WAMR runner, ranged over 0.94–1.04× in 40 repeats of 5
+/// rounds and over 0.987–0.997× in 8 repeats of 100 (2026-11-24). A hundred starts per runner
+/// take about a second.
+pub const STARTUP_ROUNDS: usize = 100;
 /// Measured rounds of a `--quick` run (which has no warm-up round either).
 pub const QUICK_ROUNDS: usize = 1;
 /// How many arguments and environment variables `args-env` gets.
@@ -78,6 +85,15 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// How many measured rounds a workload of this kind gets.
+    pub fn rounds(self, quick: bool) -> usize {
+        match (quick, self) {
+            (true, _) => QUICK_ROUNDS,
+            (false, Self::Startup) => STARTUP_ROUNDS,
+            (false, Self::Cpu | Self::Wasi) => ROUNDS,
+        }
+    }
+
     /// The label in the table.
     pub fn label(self) -> &'static str {
         match self {
@@ -371,8 +387,7 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
 
     let machine = bench::machine(root);
     let date = bench::format_utc(SystemTime::now());
-    let rounds = if quick { QUICK_ROUNDS } else { ROUNDS };
-    let section = render_section(&date, &machine, quick, rounds, &programs.notes, &rows);
+    let section = render_section(&date, &machine, quick, &programs.notes, &rows);
     println!("\n{section}");
     if !problems.is_empty() {
         return Err(Error::Bench(format!(
@@ -598,7 +613,6 @@ fn measure_all(
     scratch: &Path,
     quick: bool,
 ) -> Result<(Vec<Row>, Vec<String>)> {
-    let rounds = if quick { QUICK_ROUNDS } else { ROUNDS };
     let warm_up = usize::from(!quick);
     let mut rows = Vec::new();
     let mut problems = Vec::new();
@@ -623,7 +637,7 @@ fn measure_all(
         let mut failed = [false; RUNNER_COUNT];
         let aot = programs.aot_dir.join(format!("{}.aot", workload.name));
         let mut reference: Option<(Runner, String)> = None;
-        for round in 0..warm_up + rounds {
+        for round in 0..warm_up + workload.kind.rounds(quick) {
             for runner in RUNNERS {
                 let Some(program) = &programs.runners[runner.index()] else {
                     continue;
@@ -1093,26 +1107,27 @@ pub fn render_section(
     date: &str,
     machine: &bench::Machine,
     quick: bool,
-    rounds: usize,
     notes: &[String],
     rows: &[Row],
 ) -> String {
     let mut out = String::new();
     out.push_str(START_MARKER);
     out.push('\n');
+    let rounds = if quick {
+        format!("no warm-up, {QUICK_ROUNDS} measured round")
+    } else {
+        format!(
+            "one warm-up round, then {ROUNDS} measured rounds ({STARTUP_ROUNDS} for the start-up \
+             workloads)"
+        )
+    };
     let _ = writeln!(
         out,
-        "Measured {date} with `cargo xtask bench --compare{}`: {}{rounds} measured round{}, the \
-         runners interleaved within each round. Each cell is the median over the rounds; in \
+        "Measured {date} with `cargo xtask bench --compare{}`: {rounds}, the runners \
+         interleaved within each round. Each cell is the median over the rounds; in \
          parentheses, its ratio to the WAMR libc-wasi runner (below 1.00× is better). Every \
          run's checksum was checked equal across runners.",
         if quick { " --quick" } else { "" },
-        if quick {
-            "no warm-up, "
-        } else {
-            "one warm-up round, then "
-        },
-        if rounds == 1 { "" } else { "s" },
     );
     if quick {
         out.push_str(
@@ -1431,11 +1446,12 @@ mod tests {
             },
         ];
         let notes = [String::from("wasmi: not measured")];
-        let text = render_section("2026-01-02 03:04 UTC", &machine, false, 5, &notes, &rows);
+        let text = render_section("2026-01-02 03:04 UTC", &machine, false, &notes, &rows);
         assert!(text.starts_with(START_MARKER));
         assert!(text.ends_with(END_MARKER));
         assert!(text.contains(
-            "with `cargo xtask bench --compare`: one warm-up round, then 5 measured rounds"
+            "with `cargo xtask bench --compare`: one warm-up round, then 5 measured rounds (100 \
+             for the start-up workloads), the runners"
         ));
         assert!(text.contains("- CPU: Test CPU (2 cores)\n"));
         assert!(text.contains("- Note: wasmi: not measured\n"));
@@ -1495,7 +1511,7 @@ mod tests {
             Ok(doc.clone())
         );
         assert!(
-            render_section("d", &machine, true, 1, &[], &rows)
+            render_section("d", &machine, true, &[], &rows)
                 .contains("no warm-up, 1 measured round,")
         );
     }
@@ -1532,7 +1548,7 @@ mod tests {
             Cell::NotRun,
         ])];
         assert_eq!(render_stoppable_table(&without_stoppable_peer), None);
-        let section = render_section("d", &test_machine(), true, 1, &[], &without_stoppable_peer);
+        let section = render_section("d", &test_machine(), true, &[], &without_stoppable_peer);
         assert!(!section.contains("stoppable"), "{section}");
         assert!(section.contains("Ahead-of-time compiled"), "{section}");
     }
