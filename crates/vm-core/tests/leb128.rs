@@ -13,8 +13,8 @@
 
 mod common;
 
-use common::runtime;
-use vm_core::{Instance, InstanceData, Limits, Linker, LoadErrorKind, Module, Value};
+use common::{instance_of, runtime};
+use vm_core::{LoadErrorKind, Module, Value};
 
 const I32: u8 = 0x7f;
 const I64: u8 = 0x7e;
@@ -81,14 +81,7 @@ fn module_bytes(result: u8, code: &[u8]) -> Vec<u8> {
 fn run(result: u8, code: &[u8], argument: i32) -> Value {
     let module = Module::from_bytes(runtime(), module_bytes(result, code))
         .unwrap_or_else(|error| panic!("{code:02x?} does not load: {error}"));
-    let mut instance = Instance::new(
-        runtime(),
-        &module,
-        &Linker::new(runtime()),
-        Limits::default(),
-        InstanceData::new(),
-    )
-    .expect("instantiates");
+    let mut instance = instance_of(&module);
     let results = instance.call("f", &[Value::I32(argument)]).expect("runs");
     assert_eq!(results.len(), 1);
     results[0]

@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{instance, instance_with, module, runtime};
+use common::{instance, instance_of, instance_with, module, runtime};
 use vm_core::{
     CallError, Instance, InstanceData, InstantiationError, Limits, LimitsError, Linker, TrapKind,
     Value,
@@ -265,14 +265,7 @@ fn four_threads_run_instances_concurrently() {
             thread::spawn(move || {
                 for round in 0..50 {
                     let n = 1_000 + worker * 100 + round;
-                    let mut instance = Instance::new(
-                        runtime(),
-                        &module,
-                        &Linker::new(runtime()),
-                        Limits::default(),
-                        InstanceData::new(),
-                    )
-                    .unwrap();
+                    let mut instance = instance_of(&module);
                     let expected = i64::from(n) * i64::from(n + 1) / 2;
                     assert_eq!(
                         instance.call("sum", &[Value::I32(n)]).unwrap(),

@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::runtime;
-use vm_core::{Instance, InstanceData, Limits, Linker, LoadErrorKind, Module, Value};
+use common::{instance_of, runtime};
+use vm_core::{LoadErrorKind, Module, Value};
 
 /// A minimal valid module: magic + version.
 const HEADER: [u8; 8] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
@@ -108,14 +108,7 @@ fn read_only_buffers_load_run_and_stay_untouched() {
     let before = ANSWER.to_vec();
     let module = Module::from_static(runtime(), ANSWER).unwrap();
     for _ in 0..2 {
-        let mut instance = Instance::new(
-            runtime(),
-            &module,
-            &Linker::new(runtime()),
-            Limits::default(),
-            InstanceData::new(),
-        )
-        .unwrap();
+        let mut instance = instance_of(&module);
         assert_eq!(instance.call("answer", &[]).unwrap(), vec![Value::I32(42)]);
         // Data segments were copied out of the buffer, not referenced in place.
         assert_eq!(

@@ -19,6 +19,18 @@ pub fn instance(wat: &str) -> Instance {
     instance_with(wat, &Linker::new(runtime()), Limits::default())
 }
 
+/// Instantiates a module that has no imports, with default limits.
+pub fn instance_of(module: &Module) -> Instance {
+    Instance::new(
+        runtime(),
+        module,
+        &Linker::new(runtime()),
+        Limits::default(),
+        InstanceData::new(),
+    )
+    .expect("test module instantiates")
+}
+
 /// Instantiates WAT text with a linker and limits.
 pub fn instance_with(wat: &str, linker: &Linker, limits: Limits) -> Instance {
     Instance::new(runtime(), &module(wat), linker, limits, InstanceData::new())
