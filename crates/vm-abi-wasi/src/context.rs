@@ -453,21 +453,30 @@ impl WasiContextBuilder {
         let mut descriptors =
             DescriptorTable::new(self.max_descriptors.unwrap_or(DEFAULT_MAX_DESCRIPTORS));
         let stdio = [
-            Resource::Stdin(self.stdin.unwrap_or_else(|| Box::new(crate::stdio::Empty))),
-            Resource::Output(
-                self.stdout
-                    .unwrap_or_else(|| Box::new(crate::stdio::Discard)),
+            (
+                Resource::Stdin(self.stdin.unwrap_or_else(|| Box::new(crate::stdio::Empty))),
+                rights::STDIN,
             ),
-            Resource::Output(
-                self.stderr
-                    .unwrap_or_else(|| Box::new(crate::stdio::Discard)),
+            (
+                Resource::Output(
+                    self.stdout
+                        .unwrap_or_else(|| Box::new(crate::stdio::Discard)),
+                ),
+                rights::STDOUT,
+            ),
+            (
+                Resource::Output(
+                    self.stderr
+                        .unwrap_or_else(|| Box::new(crate::stdio::Discard)),
+                ),
+                rights::STDOUT,
             ),
         ];
-        for resource in stdio {
+        for (resource, rights_base) in stdio {
             descriptors
                 .insert(Descriptor {
                     resource,
-                    rights_base: rights::STDIO,
+                    rights_base,
                     rights_inheriting: 0,
                 })
                 .map_err(|_| BuildError::TooManyPreopens)?;

@@ -101,9 +101,14 @@ pub mod rights {
     pub const PREOPEN_INHERITING: u64 =
         ALL & !(PATH_FILESTAT_SET_SIZE | SOCK_SHUTDOWN | SOCK_ACCEPT);
 
-    /// What a standard stream can do.
-    pub const STDIO: u64 =
-        FD_READ | FD_WRITE | FD_FDSTAT_SET_FLAGS | FD_FILESTAT_GET | POLL_FD_READWRITE;
+    /// What standard input can do. Without `FD_WRITE`, so that wasi-libc's `fcntl(F_GETFL)`
+    /// (which derives the access mode from `FD_READ`/`FD_WRITE`) reports it read-only, as it
+    /// does under wasmtime and WAMR; without `FD_FDSTAT_SET_FLAGS`, which stdio refuses.
+    pub const STDIN: u64 = FD_READ | FD_FILESTAT_GET | POLL_FD_READWRITE;
+
+    /// What standard output and standard error can do: as [`STDIN`], writing instead of
+    /// reading (write-only for `fcntl(F_GETFL)`).
+    pub const STDOUT: u64 = FD_WRITE | FD_FILESTAT_GET | POLL_FD_READWRITE;
 
     /// What a socket can do.
     pub const SOCKET: u64 = FD_READ

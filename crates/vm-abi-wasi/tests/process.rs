@@ -1377,29 +1377,47 @@ fn socket_calls_on_other_descriptors_are_enotsock_like_wasmtime() {
 }
 
 #[test]
-fn undefined_socket_flags_are_einval_before_the_descriptor_is_looked_at() {
+fn undefined_socket_flags_are_refused_before_the_descriptor_is_looked_at() {
     let (builder, _simulation) = simulated(Advance::Full);
     let mut guest = Guest::new(with_files(builder));
+    // An undefined bit within the flags' witx type is `EINVAL`; a value wider than the type
+    // (`fdflags`, `riflags`: u16; `sdflags`: u8) `EOVERFLOW`, as for the descriptor calls.
     let inval = errno(Errno::Invalid);
+    let overflow = errno(Errno::Overflow);
     for fd in [1, 3, 99] {
-        for flags in [1 << 5, 0x8000, 0x1_0000, u32::MAX] {
+        for (flags, expected) in [
+            (1 << 5, inval),
+            (0x8000, inval),
+            (0x1_0000, overflow),
+            (u32::MAX, overflow),
+        ] {
             assert_eq!(
                 guest.call("sock_accept", &[fd, flags, 0]),
-                inval,
+                expected,
                 "fd {fd} flags {flags:#x}"
             );
         }
-        for flags in [4, 0x100, 0x1_0001, u32::MAX] {
+        for (flags, expected) in [
+            (4, inval),
+            (0x100, inval),
+            (0x1_0001, overflow),
+            (u32::MAX, overflow),
+        ] {
             assert_eq!(
                 guest.call("sock_recv", &[fd, 0, 0, flags, 0, 4]),
-                inval,
+                expected,
                 "fd {fd} flags {flags:#x}"
             );
         }
-        for how in [4, 0x100, 0x103, u32::MAX] {
+        for (how, expected) in [
+            (4, inval),
+            (0x80, inval),
+            (0x100, overflow),
+            (u32::MAX, overflow),
+        ] {
             assert_eq!(
                 guest.call("sock_shutdown", &[fd, how]),
-                inval,
+                expected,
                 "fd {fd} how {how:#x}"
             );
         }

@@ -1,6 +1,8 @@
-/* Arguments, environment, clocks, sleep, randomness and the exit status through wasi-libc.
+/* Arguments, environment, the standard streams' access modes, clocks, sleep, randomness and
+ * the exit status through wasi-libc.
  * Expects argv = {"process.wasm", "one", "two"} and exactly GREETING=hi in the environment;
  * exits with 7 when everything holds. */
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 #include "check.h"
@@ -14,6 +16,11 @@ int main(int argc, char **argv) {
     int variables = 0;
     for (char **entry = environ; *entry; entry++) variables++;
     CHECK(variables == 1);
+
+    /* wasi-libc derives the access mode from the descriptor's fd_read / fd_write rights. */
+    CHECK((fcntl(STDIN_FILENO, F_GETFL) & O_ACCMODE) == O_RDONLY);
+    CHECK((fcntl(STDOUT_FILENO, F_GETFL) & O_ACCMODE) == O_WRONLY);
+    CHECK((fcntl(STDERR_FILENO, F_GETFL) & O_ACCMODE) == O_WRONLY);
 
     struct timespec now, before, after, resolution;
     CHECK(clock_gettime(CLOCK_REALTIME, &now) == 0 && now.tv_sec > 1577836800);

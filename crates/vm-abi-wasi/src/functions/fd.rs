@@ -18,15 +18,15 @@
 //!   `fd_fdstat_set_rights` — which can only remove rights (adding any gives
 //!   `ENOTCAPABLE`), as the spec says and as wasi-testsuite's `fd_fdstat_set_rights` expects.
 //! - **Arguments first.** Enum and flag arguments are decoded before the descriptor is looked
-//!   up, as wiggle does: an enum value that does not fit its witx integer type gives
-//!   `EOVERFLOW`, an unknown value `EINVAL`; flags are truncated to their witx width and an
-//!   unknown bit gives `EINVAL`.
+//!   up: an enum value or flags that do not fit their witx integer type give `EOVERFLOW`, an
+//!   unknown value or bit `EINVAL` (the errnos wiggle's `GuestError` maps these to; wasmtime
+//!   itself traps the guest on them, which the spec does not ask for).
 //! - `fd_allocate` is `ENOTSUP` (wasmtime dropped it); closing or renumbering over a preopen
 //!   is allowed; `fd_prestat_dir_name` gives `ENOTDIR` for a descriptor that is not a
 //!   preopen and `ENAMETOOLONG` when the buffer is too small; `fd_pwrite` on an `APPEND`
 //!   descriptor appends and ignores the offset (Linux, wasmtime).
-//! - `fd_renumber` needs both descriptors open (`EBADF` otherwise), as the spec implies: this
-//!   keeps the table bounded (wasmtime also accepts a `to` that is not open).
+//! - `fd_renumber` needs both descriptors open (`EBADF` otherwise), as the spec implies and
+//!   wasmtime 50 answers: this keeps the table bounded.
 //! - Result pointers are checked after the descriptor and rights (so `EBADF` wins, as in
 //!   wasmtime) but before the operation runs, so a bad pointer (`EFAULT`) never loses data
 //!   (for example stdin bytes read but not reported).
@@ -226,7 +226,7 @@ pub(super) fn define(linker: &mut Linker) -> Result<(), DefineError> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Argument decoding (wiggle's rules, so errnos match wasmtime's)
+// Argument decoding (wiggle's rules and errnos; wasmtime traps instead)
 // ---------------------------------------------------------------------------------------
 
 /// Decodes a `u8` enum passed as an `i32`: `EOVERFLOW` if it does not fit a `u8` (wiggle's
@@ -340,8 +340,9 @@ fn fd_advise(wasi: &mut WasiContext, fd: u32, offset: u64, len: u64, advice: u32
     decode_enum(advice, ADVICE_MAX)?;
     let (_, rights_base) = file_of(wasi, fd)?;
     require(rights_base, rights::FD_ADVISE)?;
-    // `posix_fadvise` takes signed `off_t`s and rejects negative ones.
-    if i64::try_from(offset).is_err() || i64::try_from(len).is_err() {
+    // `posix_fadvise` rejects a negative length only: the offset, a signed `off_t` there,
+    // may be anything (wasmtime passes both through).
+    if i64::try_from(len).is_err() {
         return Err(Errno::Invalid);
     }
     Ok(())

@@ -4,8 +4,9 @@
 //! listener: [`WasiContextBuilder::preopen_socket`](crate::WasiContextBuilder::preopen_socket),
 //! `--tcplisten` in the CLI), from `sock_accept` on one, or from WAMR's socket extension
 //! ([`crate::socket_ext`]: `sock_open`, then bind/listen/connect); all work with these calls. Arguments are validated in this
-//! order: `EINVAL` for flag bits the call does not define (`siflags` of `sock_send` is
-//! ignored, as wasmtime does), `EBADF` for a closed descriptor, `ENOTSOCK` for one that is
+//! order: `EOVERFLOW` for flags wider than their witx type and `EINVAL` for bits the call
+//! does not define, as for the descriptor calls (`siflags` of `sock_send` is ignored, as
+//! wasmtime does), `EBADF` for a closed descriptor, `ENOTSOCK` for one that is
 //! not a socket, `ENOTCAPABLE` without the right (`sock_accept` needs `sock_accept`,
 //! `sock_recv` `fd_read`, `sock_send` `fd_write`, `sock_shutdown` `sock_shutdown`); result
 //! pointers are checked before the adapter is called, so a bad pointer never loses an
@@ -15,6 +16,7 @@
 use vm_core::{DefineError, Linker};
 use vm_sandbox::{GuestMemory, IovecLimits, IovecList};
 
+use super::abi::decode_flags16;
 use crate::{call, call_without_memory};
 use vm_host::net::NetError;
 
@@ -211,10 +213,7 @@ fn sock_accept(
     flags: u32,
     result_fd_ptr: u32,
 ) -> WasiResult {
-    let flags = u16::try_from(flags)
-        .ok()
-        .filter(|flags| flags & !fdflags::ALL == 0)
-        .ok_or(Errno::Invalid)?;
+    let flags = decode_flags16(flags, fdflags::ALL)?;
     let listener = socket(wasi, fd, rights::SOCK_ACCEPT)?;
     // A new connection can only be made non-blocking (wasmtime's socket support rejected
     // the other flags the same way).
@@ -249,12 +248,10 @@ fn sock_recv(
     fd: u32,
     request: Receive,
 ) -> WasiResult {
-    let defined = u32::from(sockflags::RECV_PEEK | sockflags::RECV_WAITALL);
-    if request.flags & !defined != 0 {
-        return Err(Errno::Invalid);
-    }
-    // Lossless: only the two defined low bits can be set.
-    let flags = u16::try_from(request.flags).map_err(|_| Errno::Invalid)?;
+    let flags = decode_flags16(
+        request.flags,
+        sockflags::RECV_PEEK | sockflags::RECV_WAITALL,
+    )?;
     let stream = socket(wasi, fd, rights::FD_READ)?;
     memory.read::<u32>(request.datalen_ptr)?;
     memory.read::<u16>(request.flags_ptr)?;
@@ -285,11 +282,12 @@ fn sock_send(
 
 /// `sock_shutdown(fd, how)`.
 fn sock_shutdown(wasi: &mut WasiContext, fd: u32, how: u32) -> WasiResult {
-    let defined = u32::from(sockflags::SHUT_RD | sockflags::SHUT_WR);
-    if how & !defined != 0 {
+    // `sdflags` is a `u8`: a wider value is `EOVERFLOW`, as `decode_flags16` answers for
+    // 16-bit flags.
+    let how = u8::try_from(how).map_err(|_| Errno::Overflow)?;
+    if how & !(sockflags::SHUT_RD | sockflags::SHUT_WR) != 0 {
         return Err(Errno::Invalid);
     }
-    let how = u8::try_from(how).map_err(|_| Errno::Invalid)?;
     let stream = socket(wasi, fd, rights::SOCK_SHUTDOWN)?;
     // `shutdown` needs at least one direction.
     if how == 0 {
