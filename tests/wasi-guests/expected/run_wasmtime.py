@@ -1,10 +1,13 @@
 # Records the reference output of a WASI test program under wasmtime, the reference
-# implementation of WASI preview1 (wasmtime-py from PyPI: `pip install wasmtime`; the
-# recorded files were made with wasmtime-py 40.0.1).
+# implementation of WASI preview1 (wasmtime-py from PyPI: `pip install wasmtime`; probe.stdout
+# was recorded with wasmtime-py 40 and is unchanged under 50.0.1, probe_fd.stdout and
+# probe_misc.stdout were recorded with 50.0.1).
 #
-#   python3 run_wasmtime.py PROGRAM.wasm ROOT_DIR [ARGS...] > expected/PROGRAM.stdout
+#   python3 run_wasmtime.py [--env K=V]... PROGRAM.wasm ROOT_DIR [ARGS...] > expected/PROGRAM.stdout
 #
-# ROOT_DIR is preopened as "/", like the test suite does with its backends.
+# ROOT_DIR (a fresh, empty directory) is preopened as "/", like the test suite does with its
+# backends; stdin should be /dev/null. Without --env the environment is GREETING=hi EMPTY=.
+# probe_misc.stdout: --env GREETING=hi --env EMPTY= --env EQ=x=y=z, arguments a "" ü b=c.
 import sys, wasmtime
 def run(path, preopen, args, env):
     engine = wasmtime.Engine()
@@ -27,6 +30,12 @@ def run(path, preopen, args, env):
     except wasmtime.Trap as e:
         print("trap:", e, file=sys.stderr); return 134
 if __name__ == "__main__":
-    path, root = sys.argv[1], sys.argv[2]
-    env = [("GREETING","hi"),("EMPTY","")]
-    sys.exit(run(path, root, [path.split('/')[-1]] + sys.argv[3:], env))
+    argv, env = sys.argv[1:], []
+    while argv[:1] == ["--env"]:
+        key, _, value = argv[1].partition("=")
+        env.append((key, value))
+        argv = argv[2:]
+    if not env:
+        env = [("GREETING","hi"),("EMPTY","")]
+    path, root = argv[0], argv[1]
+    sys.exit(run(path, root, [path.split('/')[-1]] + argv[2:], env))

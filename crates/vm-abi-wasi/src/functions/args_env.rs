@@ -73,7 +73,9 @@ fn sizes(strings: &[alloc::vec::Vec<u8>]) -> WasiResult<(u32, u32)> {
 }
 
 /// `*_sizes_get`: writes the string count at `count_ptr` and the buffer size at
-/// `size_ptr`, both `u32`. Both pointers are checked before either is written.
+/// `size_ptr`, both `u32`. Both pointers are checked before either is written; the size is
+/// written first, so a guest passing the same pointer twice reads the count, as under
+/// wasmtime.
 fn write_sizes(
     memory: &mut GuestMemory<'_>,
     strings: &[alloc::vec::Vec<u8>],
@@ -84,8 +86,8 @@ fn write_sizes(
     // Reading validates bounds and alignment without side effects.
     memory.read::<u32>(count_ptr)?;
     memory.read::<u32>(size_ptr)?;
-    memory.write(count_ptr, &count)?;
     memory.write(size_ptr, &size)?;
+    memory.write(count_ptr, &count)?;
     Ok(())
 }
 
