@@ -336,7 +336,7 @@ fn flush_quietly(stream: &mut dyn OutputStream) {
 // ---------------------------------------------------------------------------------------
 
 /// `fd_advise`: validates and ignores the advice (it is only a hint).
-fn fd_advise(wasi: &mut WasiContext, fd: u32, offset: u64, len: u64, advice: u32) -> WasiResult {
+fn fd_advise(wasi: &mut WasiContext, fd: u32, _offset: u64, len: u64, advice: u32) -> WasiResult {
     decode_enum(advice, ADVICE_MAX)?;
     let (_, rights_base) = file_of(wasi, fd)?;
     require(rights_base, rights::FD_ADVISE)?;

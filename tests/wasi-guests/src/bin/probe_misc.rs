@@ -197,48 +197,12 @@ fn show_strings(
     )
 }
 
-fn args_sizes() -> String {
-    show_sizes(sys::args_sizes_get)
-}
-fn args_strings() -> String {
-    show_strings(sys::args_sizes_get, sys::args_get)
-}
-fn environ_sizes() -> String {
-    show_sizes(sys::environ_sizes_get)
-}
-fn environ_strings() -> String {
-    show_strings(sys::environ_sizes_get, sys::environ_get)
-}
 /// The two size results written to the same address: which one wins.
 fn args_sizes_same_ptr() -> String {
     w32(at(SLOT), 0xdead_beef);
     // SAFETY: pointer into the private page.
     let e = unsafe { sys::args_sizes_get(at(SLOT), at(SLOT)) };
     format!("{} value={}", errno(e), r32(at(SLOT)))
-}
-fn args_sizes_oob() -> String {
-    // SAFETY: the host must check the pointer.
-    errno(unsafe { sys::args_sizes_get(end() - 2, at(SLOT)) })
-}
-fn args_sizes_misaligned() -> String {
-    // SAFETY: pointer into the private page.
-    errno(unsafe { sys::args_sizes_get(at(SLOT + 1), at(SLOT + 8)) })
-}
-fn args_get_array_oob() -> String {
-    // SAFETY: the host must check the pointer.
-    errno(unsafe { sys::args_get(end() - 8, at(STRINGS)) })
-}
-fn args_get_buffer_oob() -> String {
-    // SAFETY: the host must check the pointer.
-    errno(unsafe { sys::args_get(at(ARRAY), end() - 8) })
-}
-fn args_get_array_misaligned() -> String {
-    // SAFETY: pointer into the private page.
-    errno(unsafe { sys::args_get(at(ARRAY + 2), at(STRINGS)) })
-}
-fn environ_get_array_oob() -> String {
-    // SAFETY: the host must check the pointer.
-    errno(unsafe { sys::environ_get(end() - 4, at(STRINGS)) })
 }
 fn environ_get_buffer_misaligned() -> String {
     // A byte buffer has no alignment requirement: this one must work.
@@ -317,14 +281,6 @@ fn monotonic_order() -> String {
     format!("never decreases={ok}")
 }
 
-fn time_oob() -> String {
-    // SAFETY: the host must check the pointer.
-    errno(unsafe { sys::clock_time_get(1, 0, end() - 4) })
-}
-fn time_at_end() -> String {
-    // SAFETY: the host must check the pointer.
-    errno(unsafe { sys::clock_time_get(1, 0, end()) })
-}
 fn time_misaligned(by: u32) -> String {
     fill(at(SLOT + 0x40), 24, 0);
     // SAFETY: pointer into the private page (misaligned for a u64, which wasm allows).
@@ -332,49 +288,12 @@ fn time_misaligned(by: u32) -> String {
     let t = u64::from_le_bytes(r_le(at(SLOT + 0x48 + by)));
     format!("{} written={}", errno(e), t != 0)
 }
-fn time_misaligned_4() -> String {
-    time_misaligned(4)
-}
-fn time_misaligned_1() -> String {
-    time_misaligned(1)
-}
-fn res_oob() -> String {
-    // SAFETY: the host must check the pointer.
-    errno(unsafe { sys::clock_res_get(0, end() - 4) })
-}
-fn res_misaligned() -> String {
-    // SAFETY: pointer into the private page.
-    errno(unsafe { sys::clock_res_get(0, at(SLOT + 0x44)) })
-}
-fn time_invalid_id_oob() -> String {
-    // Which is checked first: the clock id or the pointer.
-    // SAFETY: the host must check the pointer.
-    errno(unsafe { sys::clock_time_get(4, 0, end()) })
-}
 
 // ---- Random --------------------------------------------------------------------------------
 
 fn random(buf: u32, len: u32) -> String {
     // SAFETY: the host must check the range.
     errno(unsafe { sys::random_get(buf, len) })
-}
-fn random_zero() -> String {
-    random(at(DATA), 0)
-}
-fn random_zero_at_end() -> String {
-    random(end(), 0)
-}
-fn random_zero_far() -> String {
-    random(u32::MAX, 0)
-}
-fn random_last_byte() -> String {
-    random(end() - 1, 1)
-}
-fn random_straddling() -> String {
-    random(end() - 1, 2)
-}
-fn random_huge() -> String {
-    random(at(DATA), u32::MAX)
 }
 fn random_16() -> String {
     fill(at(DATA), 40, 0);
@@ -445,36 +364,17 @@ fn poll(n: u32) -> String {
     poll_at(at(SUBS), at(EVENTS), n, at(SLOT))
 }
 
-fn poll_zero() -> String {
-    poll(0)
-}
-fn poll_rel_0() -> String {
-    sub_clock(0, 0x11, 1, 0, 0);
-    poll(1)
-}
 fn poll_rel_1ms(id: u32) -> String {
     sub_clock(0, 0x12, id, 1_000_000, 0);
     let start = now(1);
     let out = poll(1);
     format!("{out} waited>=1ms={}", now(1) - start >= 1_000_000)
 }
-fn poll_rel_1ms_monotonic() -> String {
-    poll_rel_1ms(1)
-}
-fn poll_rel_1ms_realtime() -> String {
-    poll_rel_1ms(0)
-}
 fn poll_abs_past(id: u32) -> String {
     sub_clock(0, 0x13, id, 1, ABSTIME);
     let start = now(1);
     let out = poll(1);
     format!("{out} quick={}", now(1) - start < 1_000_000_000)
-}
-fn poll_abs_past_monotonic() -> String {
-    poll_abs_past(1)
-}
-fn poll_abs_past_realtime() -> String {
-    poll_abs_past(0)
 }
 fn poll_abs_future_monotonic() -> String {
     let start = now(1);
@@ -486,28 +386,6 @@ fn poll_clock_id(id: u32) -> String {
     sub_clock(0, 0x15, id, 0, 0);
     poll(1)
 }
-fn poll_clock_process() -> String {
-    poll_clock_id(2)
-}
-fn poll_clock_thread() -> String {
-    poll_clock_id(3)
-}
-fn poll_clock_4() -> String {
-    poll_clock_id(4)
-}
-fn poll_clock_max() -> String {
-    poll_clock_id(u32::MAX)
-}
-fn poll_clock_bad_flags() -> String {
-    sub_clock(0, 0x16, 1, 0, 2);
-    poll(1)
-}
-fn poll_clock_huge_timeout_with_stdout() -> String {
-    // A relative timeout of u64::MAX next to a ready descriptor: must not overflow or wait.
-    sub_clock(0, 0x17, 1, u64::MAX, 0);
-    sub_fd(1, 0x18, FD_WRITE, 1);
-    poll(2)
-}
 fn poll_bad_tag(tag: u8) -> String {
     let a = at(SUBS);
     fill(a, 48, 0);
@@ -515,34 +393,9 @@ fn poll_bad_tag(tag: u8) -> String {
     w8(a + 8, tag);
     poll(1)
 }
-fn poll_tag_3() -> String {
-    poll_bad_tag(3)
-}
-fn poll_tag_255() -> String {
-    poll_bad_tag(255)
-}
 fn poll_fd(tag: u8, fd: u32) -> String {
     sub_fd(0, 0x20 + u64::from(tag), tag, fd);
     poll(1)
-}
-fn poll_read_stdin() -> String {
-    poll_fd(FD_READ, 0)
-}
-fn poll_write_stdout() -> String {
-    poll_fd(FD_WRITE, 1)
-}
-fn poll_write_stderr() -> String {
-    poll_fd(FD_WRITE, 2)
-}
-fn poll_read_stdout() -> String {
-    poll_fd(FD_READ, 1)
-}
-fn poll_write_stdin() -> String {
-    poll_fd(FD_WRITE, 0)
-}
-fn poll_read_file() -> String {
-    let file = File::open("/data").expect("open /data");
-    poll_fd(FD_READ, file.as_raw_fd() as u32)
 }
 fn poll_read_file_at_end() -> String {
     use std::io::Read;
@@ -550,53 +403,6 @@ fn poll_read_file_at_end() -> String {
     let mut all = Vec::new();
     file.read_to_end(&mut all).expect("read");
     poll_fd(FD_READ, file.as_raw_fd() as u32)
-}
-fn poll_write_file() -> String {
-    let file = OpenOptions::new()
-        .write(true)
-        .open("/data")
-        .expect("open /data");
-    poll_fd(FD_WRITE, file.as_raw_fd() as u32)
-}
-fn poll_read_writeonly_file() -> String {
-    let file = OpenOptions::new()
-        .write(true)
-        .open("/data")
-        .expect("open /data");
-    poll_fd(FD_READ, file.as_raw_fd() as u32)
-}
-fn poll_write_readonly_file() -> String {
-    let file = File::open("/data").expect("open /data");
-    poll_fd(FD_WRITE, file.as_raw_fd() as u32)
-}
-fn poll_read_dir() -> String {
-    poll_fd(FD_READ, 3)
-}
-fn poll_read_bad_fd() -> String {
-    poll_fd(FD_READ, 99)
-}
-fn poll_write_bad_fd() -> String {
-    poll_fd(FD_WRITE, 99)
-}
-fn poll_bad_fd_with_clock() -> String {
-    sub_clock(0, 0x30, 1, 0, 0);
-    sub_fd(1, 0x31, FD_READ, 99);
-    poll(2)
-}
-fn poll_clock_0_and_stdout() -> String {
-    sub_clock(0, 0x32, 1, 0, 0);
-    sub_fd(1, 0x33, FD_WRITE, 1);
-    poll(2)
-}
-fn poll_stdout_and_clock_0() -> String {
-    sub_fd(0, 0x3c, FD_WRITE, 1);
-    sub_clock(1, 0x3d, 1, 0, 0);
-    poll(2)
-}
-fn poll_abs_past_and_stdout() -> String {
-    sub_clock(0, 0x3e, 1, 1, ABSTIME);
-    sub_fd(1, 0x3f, FD_WRITE, 1);
-    poll(2)
 }
 fn poll_clock_1h_and_stdout() -> String {
     sub_clock(0, 0x34, 1, 3_600_000_000_000, 0);
@@ -617,26 +423,6 @@ fn poll_same_fd_twice() -> String {
     sub_fd(2, 0x3b, FD_READ, 0);
     poll(3)
 }
-fn poll_huge_count() -> String {
-    sub_clock(0, 0x40, 1, 0, 0);
-    poll(0x1000_0000)
-}
-fn poll_count_past_end() -> String {
-    // Two subscriptions when only one fits before the end of memory.
-    let subs = end() - 48;
-    poll_at(subs, at(EVENTS), 2, at(SLOT))
-}
-fn poll_in_oob() -> String {
-    poll_at(end() - 24, at(EVENTS), 1, at(SLOT))
-}
-fn poll_out_oob() -> String {
-    sub_clock(0, 0x41, 1, 0, 0);
-    poll_at(at(SUBS), end() - 16, 1, at(SLOT))
-}
-fn poll_nevents_oob() -> String {
-    sub_clock(0, 0x42, 1, 0, 0);
-    poll_at(at(SUBS), at(EVENTS), 1, end() - 2)
-}
 fn poll_in_misaligned() -> String {
     // Build the subscription 4 bytes further on.
     let a = at(SUBS + 0x200 + 4);
@@ -646,32 +432,12 @@ fn poll_in_misaligned() -> String {
     w32(a + 16, 1);
     poll_at(a, at(EVENTS), 1, at(SLOT))
 }
-fn poll_out_misaligned() -> String {
-    sub_clock(0, 0x44, 1, 0, 0);
-    poll_at(at(SUBS), at(EVENTS + 4), 1, at(SLOT))
-}
 
 // ---- sched_yield, proc_raise ---------------------------------------------------------------
 
-fn sched_yield() -> String {
-    // SAFETY: no arguments.
-    errno(unsafe { sys::sched_yield() })
-}
 fn raise(signal: u32) -> String {
     // SAFETY: the host decides what a signal does.
     errno(unsafe { sys::proc_raise(signal) })
-}
-fn raise_0() -> String {
-    raise(0)
-}
-fn raise_usr1() -> String {
-    raise(10)
-}
-fn raise_31() -> String {
-    raise(31)
-}
-fn raise_256() -> String {
-    raise(256)
 }
 
 // ---- Sockets on descriptors that are not sockets -------------------------------------------
@@ -717,70 +483,6 @@ fn shutdown(fd: u32, how: u32) -> String {
     // SAFETY: no pointers.
     errno(unsafe { sys::sock_shutdown(fd, how) })
 }
-fn accept_file() -> String {
-    let (_f, fd) = file_fd();
-    accept(fd, 0)
-}
-fn accept_stdout() -> String {
-    accept(1, 0)
-}
-fn accept_dir() -> String {
-    accept(3, 0)
-}
-fn accept_bad_fd() -> String {
-    accept(99, 0)
-}
-fn accept_file_bad_flags() -> String {
-    let (_f, fd) = file_fd();
-    accept(fd, 0x20)
-}
-fn accept_bad_fd_bad_flags() -> String {
-    accept(99, 0x1_0000)
-}
-fn recv_file() -> String {
-    let (_f, fd) = file_fd();
-    recv(fd, 0)
-}
-fn recv_stdin() -> String {
-    recv(0, 0)
-}
-fn recv_bad_fd() -> String {
-    recv(99, 0)
-}
-fn recv_bad_fd_bad_flags() -> String {
-    recv(99, 4)
-}
-fn send_file() -> String {
-    let (_f, fd) = file_fd();
-    send(fd)
-}
-fn send_stdout() -> String {
-    send(1)
-}
-fn send_bad_fd() -> String {
-    send(99)
-}
-fn shutdown_file() -> String {
-    let (_f, fd) = file_fd();
-    shutdown(fd, 3)
-}
-fn shutdown_stdout() -> String {
-    shutdown(1, 2)
-}
-fn shutdown_bad_fd() -> String {
-    shutdown(99, 1)
-}
-fn shutdown_file_how_0() -> String {
-    let (_f, fd) = file_fd();
-    shutdown(fd, 0)
-}
-fn shutdown_file_how_4() -> String {
-    let (_f, fd) = file_fd();
-    shutdown(fd, 4)
-}
-fn shutdown_bad_fd_how_4() -> String {
-    shutdown(99, 4)
-}
 
 // ---- fd_fdstat_get of the standard streams -------------------------------------------------
 
@@ -799,18 +501,6 @@ fn fdstat(fd: u32) -> String {
         r64(at(SLOT + 16))
     )
 }
-fn fdstat_0() -> String {
-    fdstat(0)
-}
-fn fdstat_1() -> String {
-    fdstat(1)
-}
-fn fdstat_2() -> String {
-    fdstat(2)
-}
-fn fdstat_bad() -> String {
-    fdstat(99)
-}
 
 // ---- The cases -----------------------------------------------------------------------------
 
@@ -819,17 +509,35 @@ type Case = (&'static str, bool, fn() -> String);
 
 #[rustfmt::skip]
 const CASES: &[Case] = &[
-    ("args_sizes_get", false, args_sizes),
-    ("args_get", false, args_strings),
+    ("args_sizes_get", false, || show_sizes(sys::args_sizes_get)),
+    ("args_get", false, || show_strings(sys::args_sizes_get, sys::args_get)),
     ("args_sizes_get same ptr", false, args_sizes_same_ptr),
-    ("args_sizes_get ptr oob", true, args_sizes_oob),
-    ("args_sizes_get ptr misaligned", true, args_sizes_misaligned),
-    ("args_get argv oob", true, args_get_array_oob),
-    ("args_get buf oob", true, args_get_buffer_oob),
-    ("args_get argv misaligned", true, args_get_array_misaligned),
-    ("environ_sizes_get", false, environ_sizes),
-    ("environ_get", false, environ_strings),
-    ("environ_get environ oob", true, environ_get_array_oob),
+    ("args_sizes_get ptr oob", true, || {
+        // SAFETY: the host must check the pointer.
+        errno(unsafe { sys::args_sizes_get(end() - 2, at(SLOT)) })
+    }),
+    ("args_sizes_get ptr misaligned", true, || {
+        // SAFETY: pointer into the private page.
+        errno(unsafe { sys::args_sizes_get(at(SLOT + 1), at(SLOT + 8)) })
+    }),
+    ("args_get argv oob", true, || {
+        // SAFETY: the host must check the pointer.
+        errno(unsafe { sys::args_get(end() - 8, at(STRINGS)) })
+    }),
+    ("args_get buf oob", true, || {
+        // SAFETY: the host must check the pointer.
+        errno(unsafe { sys::args_get(at(ARRAY), end() - 8) })
+    }),
+    ("args_get argv misaligned", true, || {
+        // SAFETY: pointer into the private page.
+        errno(unsafe { sys::args_get(at(ARRAY + 2), at(STRINGS)) })
+    }),
+    ("environ_sizes_get", false, || show_sizes(sys::environ_sizes_get)),
+    ("environ_get", false, || show_strings(sys::environ_sizes_get, sys::environ_get)),
+    ("environ_get environ oob", true, || {
+        // SAFETY: the host must check the pointer.
+        errno(unsafe { sys::environ_get(end() - 4, at(STRINGS)) })
+    }),
     ("environ_get buf misaligned", false, environ_get_buffer_misaligned),
     ("clock_res_get realtime", false, || res(0)),
     ("clock_res_get monotonic", false, || res(1)),
@@ -837,8 +545,14 @@ const CASES: &[Case] = &[
     ("clock_res_get thread", false, || res(3)),
     ("clock_res_get 4", true, || res(4)),
     ("clock_res_get u32::MAX", true, || res(u32::MAX)),
-    ("clock_res_get ptr oob", true, res_oob),
-    ("clock_res_get ptr misaligned", true, res_misaligned),
+    ("clock_res_get ptr oob", true, || {
+        // SAFETY: the host must check the pointer.
+        errno(unsafe { sys::clock_res_get(0, end() - 4) })
+    }),
+    ("clock_res_get ptr misaligned", true, || {
+        // SAFETY: pointer into the private page.
+        errno(unsafe { sys::clock_res_get(0, at(SLOT + 0x44)) })
+    }),
     ("clock_time_get realtime p0", false, || time(0, 0)),
     ("clock_time_get monotonic p0", false, || time_monotonic(0)),
     ("clock_time_get process p0", false, || time(2, 0)),
@@ -850,88 +564,183 @@ const CASES: &[Case] = &[
     ("clock_time_get 4", true, || time(4, 0)),
     ("clock_time_get u32::MAX", true, || time(u32::MAX, 0)),
     ("clock_time_get monotonic order", false, monotonic_order),
-    ("clock_time_get ptr oob", true, time_oob),
-    ("clock_time_get ptr at end", true, time_at_end),
-    ("clock_time_get ptr misaligned 4", true, time_misaligned_4),
-    ("clock_time_get ptr misaligned 1", true, time_misaligned_1),
-    ("clock_time_get id 4 ptr oob", true, time_invalid_id_oob),
-    ("random_get 0", false, random_zero),
-    ("random_get 0 at end", false, random_zero_at_end),
-    ("random_get 0 at u32::MAX", false, random_zero_far),
-    ("random_get last byte", false, random_last_byte),
-    ("random_get straddling end", true, random_straddling),
-    ("random_get u32::MAX bytes", true, random_huge),
+    ("clock_time_get ptr oob", true, || {
+        // SAFETY: the host must check the pointer.
+        errno(unsafe { sys::clock_time_get(1, 0, end() - 4) })
+    }),
+    ("clock_time_get ptr at end", true, || {
+        // SAFETY: the host must check the pointer.
+        errno(unsafe { sys::clock_time_get(1, 0, end()) })
+    }),
+    ("clock_time_get ptr misaligned 4", true, || time_misaligned(4)),
+    ("clock_time_get ptr misaligned 1", true, || time_misaligned(1)),
+    ("clock_time_get id 4 ptr oob", true, || {
+        // Which is checked first: the clock id or the pointer.
+        // SAFETY: the host must check the pointer.
+        errno(unsafe { sys::clock_time_get(4, 0, end()) })
+    }),
+    ("random_get 0", false, || random(at(DATA), 0)),
+    ("random_get 0 at end", false, || random(end(), 0)),
+    ("random_get 0 at u32::MAX", false, || random(u32::MAX, 0)),
+    ("random_get last byte", false, || random(end() - 1, 1)),
+    ("random_get straddling end", true, || random(end() - 1, 2)),
+    ("random_get u32::MAX bytes", true, || random(at(DATA), u32::MAX)),
     ("random_get 16", false, random_16),
-    ("poll_oneoff 0 subscriptions", false, poll_zero),
-    ("poll_oneoff monotonic rel 0", false, poll_rel_0),
-    ("poll_oneoff monotonic rel 1ms", false, poll_rel_1ms_monotonic),
-    ("poll_oneoff realtime rel 1ms", false, poll_rel_1ms_realtime),
-    ("poll_oneoff monotonic abs past", false, poll_abs_past_monotonic),
-    ("poll_oneoff realtime abs past", false, poll_abs_past_realtime),
+    ("poll_oneoff 0 subscriptions", false, || poll(0)),
+    ("poll_oneoff monotonic rel 0", false, || {
+        sub_clock(0, 0x11, 1, 0, 0);
+        poll(1)
+    }),
+    ("poll_oneoff monotonic rel 1ms", false, || poll_rel_1ms(1)),
+    ("poll_oneoff realtime rel 1ms", false, || poll_rel_1ms(0)),
+    ("poll_oneoff monotonic abs past", false, || poll_abs_past(1)),
+    ("poll_oneoff realtime abs past", false, || poll_abs_past(0)),
     ("poll_oneoff monotonic abs +2ms", false, poll_abs_future_monotonic),
-    ("poll_oneoff clock process", false, poll_clock_process),
-    ("poll_oneoff clock thread", false, poll_clock_thread),
-    ("poll_oneoff clock 4", false, poll_clock_4),
-    ("poll_oneoff clock u32::MAX", false, poll_clock_max),
-    ("poll_oneoff clock flags 2", false, poll_clock_bad_flags),
-    ("poll_oneoff rel u64::MAX + stdout", false, poll_clock_huge_timeout_with_stdout),
-    ("poll_oneoff tag 3", false, poll_tag_3),
-    ("poll_oneoff tag 255", false, poll_tag_255),
-    ("poll_oneoff read stdin", false, poll_read_stdin),
-    ("poll_oneoff write stdout", false, poll_write_stdout),
-    ("poll_oneoff write stderr", false, poll_write_stderr),
-    ("poll_oneoff read stdout", false, poll_read_stdout),
-    ("poll_oneoff write stdin", false, poll_write_stdin),
-    ("poll_oneoff read file", false, poll_read_file),
+    ("poll_oneoff clock process", false, || poll_clock_id(2)),
+    ("poll_oneoff clock thread", false, || poll_clock_id(3)),
+    ("poll_oneoff clock 4", false, || poll_clock_id(4)),
+    ("poll_oneoff clock u32::MAX", false, || poll_clock_id(u32::MAX)),
+    ("poll_oneoff clock flags 2", false, || {
+        sub_clock(0, 0x16, 1, 0, 2);
+        poll(1)
+    }),
+    ("poll_oneoff rel u64::MAX + stdout", false, || {
+        // A relative timeout of u64::MAX next to a ready descriptor: must not overflow or wait.
+        sub_clock(0, 0x17, 1, u64::MAX, 0);
+        sub_fd(1, 0x18, FD_WRITE, 1);
+        poll(2)
+    }),
+    ("poll_oneoff tag 3", false, || poll_bad_tag(3)),
+    ("poll_oneoff tag 255", false, || poll_bad_tag(255)),
+    ("poll_oneoff read stdin", false, || poll_fd(FD_READ, 0)),
+    ("poll_oneoff write stdout", false, || poll_fd(FD_WRITE, 1)),
+    ("poll_oneoff write stderr", false, || poll_fd(FD_WRITE, 2)),
+    ("poll_oneoff read stdout", false, || poll_fd(FD_READ, 1)),
+    ("poll_oneoff write stdin", false, || poll_fd(FD_WRITE, 0)),
+    ("poll_oneoff read file", false, || {
+        let file = File::open("/data").expect("open /data");
+        poll_fd(FD_READ, file.as_raw_fd() as u32)
+    }),
     ("poll_oneoff read file at end", false, poll_read_file_at_end),
-    ("poll_oneoff write file", false, poll_write_file),
-    ("poll_oneoff read write-only file", false, poll_read_writeonly_file),
-    ("poll_oneoff write read-only file", false, poll_write_readonly_file),
-    ("poll_oneoff read dir", false, poll_read_dir),
-    ("poll_oneoff read bad fd", false, poll_read_bad_fd),
-    ("poll_oneoff write bad fd", false, poll_write_bad_fd),
-    ("poll_oneoff clock 0 + bad fd", false, poll_bad_fd_with_clock),
-    ("poll_oneoff clock 0 + stdout", false, poll_clock_0_and_stdout),
-    ("poll_oneoff stdout + clock 0", false, poll_stdout_and_clock_0),
-    ("poll_oneoff abs past + stdout", false, poll_abs_past_and_stdout),
+    ("poll_oneoff write file", false, || {
+        let file = OpenOptions::new()
+            .write(true)
+            .open("/data")
+            .expect("open /data");
+        poll_fd(FD_WRITE, file.as_raw_fd() as u32)
+    }),
+    ("poll_oneoff read write-only file", false, || {
+        let file = OpenOptions::new()
+            .write(true)
+            .open("/data")
+            .expect("open /data");
+        poll_fd(FD_READ, file.as_raw_fd() as u32)
+    }),
+    ("poll_oneoff write read-only file", false, || {
+        let file = File::open("/data").expect("open /data");
+        poll_fd(FD_WRITE, file.as_raw_fd() as u32)
+    }),
+    ("poll_oneoff read dir", false, || poll_fd(FD_READ, 3)),
+    ("poll_oneoff read bad fd", false, || poll_fd(FD_READ, 99)),
+    ("poll_oneoff write bad fd", false, || poll_fd(FD_WRITE, 99)),
+    ("poll_oneoff clock 0 + bad fd", false, || {
+        sub_clock(0, 0x30, 1, 0, 0);
+        sub_fd(1, 0x31, FD_READ, 99);
+        poll(2)
+    }),
+    ("poll_oneoff clock 0 + stdout", false, || {
+        sub_clock(0, 0x32, 1, 0, 0);
+        sub_fd(1, 0x33, FD_WRITE, 1);
+        poll(2)
+    }),
+    ("poll_oneoff stdout + clock 0", false, || {
+        sub_fd(0, 0x3c, FD_WRITE, 1);
+        sub_clock(1, 0x3d, 1, 0, 0);
+        poll(2)
+    }),
+    ("poll_oneoff abs past + stdout", false, || {
+        sub_clock(0, 0x3e, 1, 1, ABSTIME);
+        sub_fd(1, 0x3f, FD_WRITE, 1);
+        poll(2)
+    }),
     ("poll_oneoff clock 1h + stdout", false, poll_clock_1h_and_stdout),
     ("poll_oneoff clocks 1h, 0, abs past", false, poll_two_clocks),
     ("poll_oneoff stdout twice + stdin", false, poll_same_fd_twice),
-    ("poll_oneoff 0x10000000 subscriptions", false, poll_huge_count),
-    ("poll_oneoff in past end", true, poll_count_past_end),
-    ("poll_oneoff in oob", true, poll_in_oob),
-    ("poll_oneoff out oob", true, poll_out_oob),
-    ("poll_oneoff nevents oob", true, poll_nevents_oob),
+    ("poll_oneoff 0x10000000 subscriptions", false, || {
+        sub_clock(0, 0x40, 1, 0, 0);
+        poll(0x1000_0000)
+    }),
+    ("poll_oneoff in past end", true, || {
+        // Two subscriptions when only one fits before the end of memory.
+        let subs = end() - 48;
+        poll_at(subs, at(EVENTS), 2, at(SLOT))
+    }),
+    ("poll_oneoff in oob", true, || poll_at(end() - 24, at(EVENTS), 1, at(SLOT))),
+    ("poll_oneoff out oob", true, || {
+        sub_clock(0, 0x41, 1, 0, 0);
+        poll_at(at(SUBS), end() - 16, 1, at(SLOT))
+    }),
+    ("poll_oneoff nevents oob", true, || {
+        sub_clock(0, 0x42, 1, 0, 0);
+        poll_at(at(SUBS), at(EVENTS), 1, end() - 2)
+    }),
     ("poll_oneoff in misaligned", true, poll_in_misaligned),
-    ("poll_oneoff out misaligned", true, poll_out_misaligned),
-    ("sched_yield", false, sched_yield),
-    ("proc_raise 0", false, raise_0),
-    ("proc_raise usr1", false, raise_usr1),
-    ("proc_raise 31", true, raise_31),
-    ("proc_raise 256", true, raise_256),
-    ("sock_accept file", false, accept_file),
-    ("sock_accept stdout", false, accept_stdout),
-    ("sock_accept dir", false, accept_dir),
-    ("sock_accept bad fd", false, accept_bad_fd),
-    ("sock_accept file flags 0x20", true, accept_file_bad_flags),
-    ("sock_accept bad fd flags 0x10000", true, accept_bad_fd_bad_flags),
-    ("sock_recv file", false, recv_file),
-    ("sock_recv stdin", false, recv_stdin),
-    ("sock_recv bad fd", false, recv_bad_fd),
-    ("sock_recv bad fd flags 4", true, recv_bad_fd_bad_flags),
-    ("sock_send file", false, send_file),
-    ("sock_send stdout", false, send_stdout),
-    ("sock_send bad fd", false, send_bad_fd),
-    ("sock_shutdown file", false, shutdown_file),
-    ("sock_shutdown stdout", false, shutdown_stdout),
-    ("sock_shutdown bad fd", false, shutdown_bad_fd),
-    ("sock_shutdown file how 0", false, shutdown_file_how_0),
-    ("sock_shutdown file how 4", true, shutdown_file_how_4),
-    ("sock_shutdown bad fd how 4", true, shutdown_bad_fd_how_4),
-    ("fd_fdstat_get 0", false, fdstat_0),
-    ("fd_fdstat_get 1", false, fdstat_1),
-    ("fd_fdstat_get 2", false, fdstat_2),
-    ("fd_fdstat_get 99", false, fdstat_bad),
+    ("poll_oneoff out misaligned", true, || {
+        sub_clock(0, 0x44, 1, 0, 0);
+        poll_at(at(SUBS), at(EVENTS + 4), 1, at(SLOT))
+    }),
+    ("sched_yield", false, || {
+        // SAFETY: no arguments.
+        errno(unsafe { sys::sched_yield() })
+    }),
+    ("proc_raise 0", false, || raise(0)),
+    ("proc_raise usr1", false, || raise(10)),
+    ("proc_raise 31", true, || raise(31)),
+    ("proc_raise 256", true, || raise(256)),
+    ("sock_accept file", false, || {
+        let (_f, fd) = file_fd();
+        accept(fd, 0)
+    }),
+    ("sock_accept stdout", false, || accept(1, 0)),
+    ("sock_accept dir", false, || accept(3, 0)),
+    ("sock_accept bad fd", false, || accept(99, 0)),
+    ("sock_accept file flags 0x20", true, || {
+        let (_f, fd) = file_fd();
+        accept(fd, 0x20)
+    }),
+    ("sock_accept bad fd flags 0x10000", true, || accept(99, 0x1_0000)),
+    ("sock_recv file", false, || {
+        let (_f, fd) = file_fd();
+        recv(fd, 0)
+    }),
+    ("sock_recv stdin", false, || recv(0, 0)),
+    ("sock_recv bad fd", false, || recv(99, 0)),
+    ("sock_recv bad fd flags 4", true, || recv(99, 4)),
+    ("sock_send file", false, || {
+        let (_f, fd) = file_fd();
+        send(fd)
+    }),
+    ("sock_send stdout", false, || send(1)),
+    ("sock_send bad fd", false, || send(99)),
+    ("sock_shutdown file", false, || {
+        let (_f, fd) = file_fd();
+        shutdown(fd, 3)
+    }),
+    ("sock_shutdown stdout", false, || shutdown(1, 2)),
+    ("sock_shutdown bad fd", false, || shutdown(99, 1)),
+    ("sock_shutdown file how 0", false, || {
+        let (_f, fd) = file_fd();
+        shutdown(fd, 0)
+    }),
+    ("sock_shutdown file how 4", true, || {
+        let (_f, fd) = file_fd();
+        shutdown(fd, 4)
+    }),
+    ("sock_shutdown bad fd how 4", true, || shutdown(99, 4)),
+    ("fd_fdstat_get 0", false, || fdstat(0)),
+    ("fd_fdstat_get 1", false, || fdstat(1)),
+    ("fd_fdstat_get 2", false, || fdstat(2)),
+    ("fd_fdstat_get 99", false, || fdstat(99)),
 ];
 
 fn main() {
