@@ -961,44 +961,21 @@ fn main() {
     show("readdir file", e, || format!("used={used}"));
     let (e, used, _) = readdir(1, 128, 0);
     show("readdir stdout", e, || format!("used={used}"));
-    let (e, used, b) = readdir(rdir, 256, 0);
-    show("readdir full", e, || format!("used={used} {}", dirents(&b)));
-    let (e, used, b) = readdir(rdir, 0, 0);
-    show("readdir 0 bytes", e, || {
-        format!("used={used} {}", dirents(&b))
-    });
-    let (e, used, b) = readdir(rdir, 1, 0);
-    show("readdir 1 byte", e, || {
-        format!("used={used} {}", dirents(&b))
-    });
-    let (e, used, b) = readdir(rdir, 24, 0);
-    show("readdir 24 bytes", e, || {
-        format!("used={used} {}", dirents(&b))
-    });
-    let (e, used, b) = readdir(rdir, 26, 0);
-    show("readdir 26 bytes", e, || {
-        format!("used={used} {}", dirents(&b))
-    });
-    let (e, used, b) = readdir(rdir, 256, 2);
-    show("readdir cookie 2", e, || {
-        format!("used={used} {}", dirents(&b))
-    });
-    let (e, used, b) = readdir(rdir, 256, 3);
-    show("readdir cookie at end", e, || {
-        format!("used={used} {}", dirents(&b))
-    });
-    let (e, used, b) = readdir(rdir, 256, 100);
-    show("readdir cookie past end", e, || {
-        format!("used={used} {}", dirents(&b))
-    });
-    let (e, used, b) = readdir(rdir, 256, u64::MAX);
-    show("readdir cookie u64::MAX", e, || {
-        format!("used={used} {}", dirents(&b))
-    });
-    let (e, used, b) = readdir(dir, 256, 0);
-    show("readdir empty dir", e, || {
-        format!("used={used} {}", dirents(&b))
-    });
+    for (case, directory, size, cookie) in [
+        ("readdir full", rdir, 256, 0),
+        ("readdir 0 bytes", rdir, 0, 0),
+        ("readdir 1 byte", rdir, 1, 0),
+        ("readdir 24 bytes", rdir, 24, 0),
+        ("readdir 26 bytes", rdir, 26, 0),
+        ("readdir cookie 2", rdir, 256, 2),
+        ("readdir cookie at end", rdir, 256, 3),
+        ("readdir cookie past end", rdir, 256, 100),
+        ("readdir cookie u64::MAX", rdir, 256, u64::MAX),
+        ("readdir empty dir", dir, 256, 0),
+    ] {
+        let (e, used, b) = readdir(directory, size, cookie);
+        show(case, e, || format!("used={used} {}", dirents(&b)));
+    }
 
     // ----- path_open -----
     let (e, _) = open(ROOT, "f", CREAT | EXCL, R_ALL, 0);
