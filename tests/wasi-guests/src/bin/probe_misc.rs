@@ -13,6 +13,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 mod sys {
     #[link(wasm_import_module = "wasi_snapshot_preview1")]
@@ -56,7 +57,7 @@ mod sys {
 // ---- A private page at the end of linear memory -------------------------------------------
 
 /// Pages of linear memory once the scratch page is grown; checked before each use of `end()`.
-static mut PAGES: usize = 0;
+static PAGES: AtomicUsize = AtomicUsize::new(0);
 
 /// Reserves heap space (so the allocator does not grow memory again) and grows one page of
 /// our own at the end of memory, used for every buffer handed to the host.
@@ -64,15 +65,17 @@ fn setup_memory() {
     drop(Vec::<u8>::with_capacity(4 << 20));
     let previous = core::arch::wasm32::memory_grow(0, 1);
     assert!(previous != usize::MAX, "memory.grow failed");
-    // SAFETY: single-threaded program.
-    unsafe { PAGES = core::arch::wasm32::memory_size(0) };
+    PAGES.store(core::arch::wasm32::memory_size(0), Ordering::Relaxed);
 }
 
 /// The end of linear memory (first address past it).
 fn end() -> u32 {
     let pages = core::arch::wasm32::memory_size(0);
-    // SAFETY: single-threaded program.
-    assert_eq!(pages, unsafe { PAGES }, "linear memory grew during the run");
+    assert_eq!(
+        pages,
+        PAGES.load(Ordering::Relaxed),
+        "linear memory grew during the run"
+    );
     (pages * 65536) as u32
 }
 
